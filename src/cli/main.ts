@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import { MechLensError } from '../engine/errors';
+import { GPT2_PRESETS, writeRandomGpt2, type Gpt2Preset } from '../engine/synthetic/randomGpt2';
+import { demoCommand } from './demoCommand';
+import { runCommand } from './runCommand';
+
+const USAGE = `usage:
+  mechlens run --model DIR [--json] [--top-k N] [--cache] [--no-bos] [--threads N] "prompt"
+      tokens and top next-token predictions; --json: every position's top-k ids and logits;
+      --cache: every hook with its shape and norm
+  mechlens generate --preset ${Object.keys(GPT2_PRESETS).join('|')} --out DIR [--dtype F32|F16|BF16] [--seed N] [--shards N]
+      write a random GPT-2 checkpoint in the HuggingFace layout
+  mechlens demo [--model DIR]
+      the main job on the embedded default model`;
+
+class UsageError extends Error {}
+
+/** Runs the CLI; returns the process exit code (0 ok, 1 bad input, 2 bad usage). */
+export async function main(argv: string[], print = (line: string) => console.log(line), printError = (line: string) => console.error(line)): Promise<number> {
+  try {
+    await dispatch(argv, print);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      printError(`mechlens: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof MechLensError) {
+      printError(`mechlens: ${e.message}`);
+      return 1;
+    }
+    printError(`mechlens: internal error: ${(e as Error).stack ?? String(e)}`);
+    return 3;
+  }
+}
+
+async function dispatch(argv: string[], print: (line: string) => void): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return run(rest, print);
+    case 'generate':
+      return generate(rest, print);
+    case 'demo': {
+      const { values } = parse(rest, { model: { type: 'string' }, threads: { type: 'string' } });
+      return demoCommand({ model: values.model as string | undefined, threads: optionalInt(values.threads, '--threads') }, print);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      print(USAGE);
+      return;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+}
+
+async function run(args: string[], print: (line: string) => void): Promise<void> {
+  const { values, positionals } = parse(args, {
+    model: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'top-k': { type: 'string', default: '10' },
+    cache: { type: 'boolean', default: false },
+    'no-bos': { type: 'boolean', default: false },
+    threads: { type: 'string' },
+  });
+  if (typeof values.model !== 'string') throw new UsageError('run needs --model DIR');
+  if (positionals.length !== 1) throw new UsageError(`run needs exactly one prompt (got ${positionals.length}); quote it`);
+  await runCommand(
+    {
+      model: values.model,
+      prompt: positionals[0],
+      json: values.json as boolean,
+      topK: optionalInt(values['top-k'], '--top-k')!,
+      cache: values.cache as boolean,
+      prependBos: !values['no-bos'],
+      threads: optionalInt(values.threads, '--threads'),
+    },
+    print,
+  );
+}
+
+async function generate(args: string[], print: (line: string) => void): Promise<void> {
+  const { values } = parse(args, {
+    preset: { type: 'string', default: 'tiny' },
+    out: { type: 'string' },
+    dtype: { type: 'string', default: 'F32' },
+    seed: { type: 'string', default: '0' },
+    shards: { type: 'string', default: '1' },
+  });
+  const preset = values.preset as string;
+  if (!(preset in GPT2_PRESETS)) throw new UsageError(`unknown preset ${JSON.stringify(preset)}`);
+  if (typeof values.out !== 'string') throw new UsageError('generate needs --out DIR');
+  const dtype = values.dtype as string;
+  if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') throw new UsageError(`--dtype must be F32, F16 or BF16, got ${dtype}`);
+  writeRandomGpt2(values.out, { shape: GPT2_PRESETS[preset as Gpt2Preset], dtype, seed: optionalInt(values.seed, '--seed'), shards: optionalInt(values.shards, '--shards') });
+  print(`wrote a random ${preset} GPT-2 checkpoint (${dtype}) to ${values.out}`);
+}
+
+function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function optionalInt(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new UsageError(`${flag} must be an integer, got ${JSON.stringify(value)}`);
+  return n;
+}

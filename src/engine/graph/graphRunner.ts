@@ -1,0 +1,93 @@
+import * as ort from 'onnxruntime-node';
+import type { GraphDefinition } from './graphDefinition';
+import { encodeSegment } from './onnxEncoding';
+import { planSegments, type Segment } from './segments';
+
+export interface RunnerOptions {
+  /** Intra-op threads; 0 lets onnxruntime choose. */
+  threads: number;
+}
+
+/** Called at a cut with the hook's value; returns the value the rest of the graph sees. */
+export type CutHandler = (hook: string, value: ort.Tensor) => ort.Tensor | Promise<ort.Tensor>;
+
+/**
+ * Runs a GraphDefinition, cut into sessions at the hooks a caller needs to see or change.
+ * Weights are fed as inputs from one set of tensors over the checkpoint's data, so every
+ * session, however the graph is cut, shares the same weight memory (no per-session copy).
+ */
+export class GraphRunner {
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+  constructor(
+    readonly graph: GraphDefinition,
+    private readonly weights: ReadonlyMap<string, ort.Tensor>,
+    private readonly options: RunnerOptions,
+  ) {}
+
+  /**
+   * @param feeds the runtime inputs
+   * @param cuts hooks handed to `onCut` before the graph goes on
+   * @param outputs values to return (hook names and/or the graph output)
+   */
+  async run(feeds: Record<string, ort.Tensor>, outputs: Iterable<string>, cuts: Iterable<string> = [], onCut?: CutHandler): Promise<Map<string, ort.Tensor>> {
+    const wanted = new Set(outputs);
+    const plan = planSegments(this.graph, cuts, wanted);
+    const values = new Map<string, ort.Tensor>(Object.entries(feeds));
+    const results = new Map<string, ort.Tensor>();
+    for (let s = 0; s < plan.segments.length; s++) {
+      const segment = plan.segments[s];
+      if (segment.nodes.length > 0) {
+        const session = await this.session(segment);
+        const segmentFeeds: Record<string, ort.Tensor> = {};
+        for (const name of segment.inputs) segmentFeeds[name] = values.get(name) ?? this.weightOrFail(name);
+        const produced = await session.run(segmentFeeds);
+        for (const name of segment.outputs) {
+          values.set(name, produced[name]);
+          if (wanted.has(name)) results.set(name, produced[name]);
+        }
+      }
+      const cut = plan.cuts[s];
+      if (cut) {
+        const before = values.get(cut.pre);
+        if (!before) throw new Error(`internal: value ${cut.pre} for ${cut.hook} was not produced`);
+        const after = onCut ? await onCut(cut.hook, before) : before;
+        values.set(cut.hook, after);
+        if (wanted.has(cut.hook)) results.set(cut.hook, after);
+      }
+    }
+    return results;
+  }
+
+  /** How many sessions have been built (each distinct piece of graph is built once). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async dispose(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const session of sessions) await (await session).release();
+  }
+
+  private weightOrFail(name: string): ort.Tensor {
+    const weight = this.weights.get(name);
+    if (!weight) throw new Error(`internal: no value for graph input ${name}`);
+    return weight;
+  }
+
+  private session(segment: Segment): Promise<ort.InferenceSession> {
+    let session = this.sessions.get(segment.key);
+    if (!session) {
+      session = ort.InferenceSession.create(encodeSegment(this.graph, segment), {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: this.options.threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+      });
+      session.catch(() => this.sessions.delete(segment.key));
+      this.sessions.set(segment.key, session);
+    }
+    return session;
+  }
+}

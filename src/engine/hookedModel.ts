@@ -1,0 +1,205 @@
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { MechLensError } from './errors';
+import { buildGpt2Graph } from './graph/gpt2Graph';
+import type { GraphDefinition } from './graph/graphDefinition';
+import { GraphRunner } from './graph/graphRunner';
+import { RUNTIME_INPUTS } from './graph/ops';
+import { applyAtPositions, type Intervention } from './hooks/interventions';
+import { loadCheckpoint, type Checkpoint } from './model/checkpoint';
+import type { ModelConfig } from './model/modelConfig';
+import { assertNonEmptyPrompt, type TextTokenizer, type Token } from './model/tokenizer';
+import type { Tensor } from './tensor';
+
+export interface LoadOptions {
+  /** onnxruntime intra-op threads; default: the machine's available parallelism. */
+  threads?: number;
+}
+
+/** Prompts (tokenized here) or token ids (used as given). A batch must have sequences of equal length. */
+export type ModelInput = string | string[] | { ids: number[][] };
+
+export interface InputOptions {
+  /** Prepend the BOS token to text prompts, as TransformerLens does by default. Default true. */
+  prependBos?: boolean;
+}
+
+export interface TokenizedBatch {
+  ids: number[][];
+  /** Per sequence, per token: text and character span (empty for id input). */
+  tokens: Token[][];
+}
+
+/** Which hooks to cache: every hook, a list of names, or a predicate (TransformerLens's names_filter). */
+export type HookFilter = 'all' | readonly string[] | ((hook: string) => boolean);
+
+export interface RunResult {
+  /** [batch, pos, vocab] */
+  logits: Tensor;
+  /** Cached hook values in TransformerLens shapes, e.g. blocks.0.hook_resid_pre: [batch, pos, dModel]. */
+  cache: Map<string, Tensor>;
+  input: TokenizedBatch;
+}
+
+const GRAPH_BUILDERS: Record<string, (config: ModelConfig) => GraphDefinition> = { gpt2: buildGpt2Graph };
+
+/**
+ * A HuggingFace checkpoint run through onnxruntime with TransformerLens hook points:
+ * run, runWithCache and runWithHooks, as HookedTransformer offers them.
+ */
+export class HookedModel {
+  private constructor(
+    readonly dir: string,
+    readonly config: ModelConfig,
+    readonly tokenizer: TextTokenizer,
+    private readonly graph: GraphDefinition,
+    private readonly runner: GraphRunner,
+    /** Bytes of weight data read from the checkpoint. */
+    readonly weightBytes: number,
+  ) {}
+
+  static async load(dir: string, options: LoadOptions = {}): Promise<HookedModel> {
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new MechLensError(`threads must be a positive integer, got ${threads}`);
+    const checkpoint: Checkpoint = loadCheckpoint(dir);
+    const graph = GRAPH_BUILDERS[checkpoint.config.modelType](checkpoint.config);
+    const weights = new Map<string, ort.Tensor>();
+    for (const [name, tensor] of checkpoint.weights) weights.set(name, new ort.Tensor('float32', tensor.data, tensor.dims));
+    const runner = new GraphRunner(graph, weights, { threads });
+    return new HookedModel(dir, checkpoint.config, checkpoint.tokenizer, graph, runner, checkpoint.weightBytes);
+  }
+
+  /** Every hook point, in the order the forward pass reaches it. */
+  get hookNames(): readonly string[] {
+    return this.graph.hookOrder;
+  }
+
+  /** A hook's dims for a batch of `batch` sequences of `pos` tokens. */
+  hookDims(hook: string, batch: number, pos: number): number[] {
+    return this.hookPoint(hook).dims(batch, pos);
+  }
+
+  /** Tokenizes and checks a model input; text prompts get BOS unless prependBos is false. */
+  toTokens(input: ModelInput, options: InputOptions = {}): TokenizedBatch {
+    const batch = typeof input === 'string' ? this.fromText([input], options) : Array.isArray(input) ? this.fromText(input, options) : this.fromIds(input.ids);
+    const length = batch.ids[0]?.length ?? 0;
+    if (batch.ids.length === 0) throw new MechLensError('no prompts given');
+    batch.ids.forEach((ids, i) => {
+      if (ids.length === 0) throw new MechLensError(`prompt ${i} has no tokens`);
+      if (ids.length !== length) throw new MechLensError(`prompts in a batch must have the same number of tokens: prompt 0 has ${length}, prompt ${i} has ${ids.length}`);
+    });
+    if (length > this.config.nCtx) {
+      throw new MechLensError(`the prompt is ${length} tokens long, more than the model's context of ${this.config.nCtx} (n_positions in ${this.dir}/config.json)`);
+    }
+    return batch;
+  }
+
+  async run(input: ModelInput, options: InputOptions = {}): Promise<Tensor> {
+    return (await this.runWithHooks(input, [], { ...options, cache: [] })).logits;
+  }
+
+  async runWithCache(input: ModelInput, filter: HookFilter = 'all', options: InputOptions = {}): Promise<RunResult> {
+    return this.runWithHooks(input, [], { ...options, cache: filter });
+  }
+
+  /**
+   * Runs with interventions on hooks. Several interventions on one hook apply in the order given.
+   * The cache, if asked for, holds each hook's value as the model used it (after interventions).
+   */
+  async runWithHooks(input: ModelInput, interventions: readonly Intervention[], options: InputOptions & { cache?: HookFilter } = {}): Promise<RunResult> {
+    const batch = this.toTokens(input, options);
+    const b = batch.ids.length;
+    const p = batch.ids[0].length;
+    for (const intervention of interventions) this.hookPoint(intervention.hook);
+    const cached = this.selectHooks(options.cache ?? []);
+    const byHook = new Map<string, Intervention[]>();
+    for (const intervention of interventions) byHook.set(intervention.hook, [...(byHook.get(intervention.hook) ?? []), intervention]);
+
+    const outputs = [this.graph.output.name, ...cached];
+    const values = await this.runner.run(this.feeds(batch.ids), outputs, byHook.keys(), (hook, value) => {
+      const tensor: Tensor = { dims: this.hookDims(hook, b, p), data: value.data as Float32Array };
+      let current = tensor;
+      for (const intervention of byHook.get(hook) ?? []) {
+        if (intervention.op === 'edit') {
+          const edited = intervention.fn(current, hook);
+          if (edited) current = this.checkEdited(hook, edited, tensor.dims);
+        } else {
+          applyAtPositions(current, intervention);
+        }
+      }
+      return new ort.Tensor('float32', current.data, value.dims);
+    });
+    const cache = new Map<string, Tensor>();
+    for (const hook of cached) cache.set(hook, { dims: this.hookDims(hook, b, p), data: values.get(hook)!.data as Float32Array });
+    const logits = values.get(this.graph.output.name)!;
+    return { logits: { dims: this.graph.output.dims(b, p), data: logits.data as Float32Array }, cache, input: batch };
+  }
+
+  async dispose(): Promise<void> {
+    await this.runner.dispose();
+  }
+
+  private hookPoint(hook: string) {
+    const point = this.graph.hooks.get(hook);
+    if (!point) {
+      throw new MechLensError(`unknown hook ${JSON.stringify(hook)}: this ${this.config.modelType} model has hooks such as hook_embed and blocks.0–${this.config.nLayers - 1}.hook_resid_pre (list them with --cache)`);
+    }
+    return point;
+  }
+
+  private selectHooks(filter: HookFilter): string[] {
+    if (filter === 'all') return [...this.graph.hookOrder];
+    if (typeof filter === 'function') return this.graph.hookOrder.filter(filter);
+    for (const hook of filter) this.hookPoint(hook);
+    return [...new Set(filter)];
+  }
+
+  private checkEdited(hook: string, edited: Tensor, dims: number[]): Tensor {
+    if (!(edited.data instanceof Float32Array) || edited.data.length !== dims.reduce((a, c) => a * c, 1)) {
+      throw new MechLensError(`${hook}: the edit function returned ${edited.data?.length} values; the hook has dims [${dims.join(', ')}]`);
+    }
+    return edited;
+  }
+
+  private fromText(prompts: string[], options: InputOptions): TokenizedBatch {
+    const prependBos = options.prependBos ?? true;
+    const bos = prependBos ? this.bosToken() : undefined;
+    const tokens = prompts.map((prompt) => {
+      assertNonEmptyPrompt(prompt);
+      const encoded = this.tokenizer.encode(prompt);
+      return bos ? [bos, ...encoded] : encoded;
+    });
+    return { ids: tokens.map((t) => t.map((token) => token.id)), tokens };
+  }
+
+  private fromIds(ids: number[][]): TokenizedBatch {
+    for (const sequence of ids) {
+      for (const id of sequence) {
+        if (!Number.isInteger(id) || id < 0 || id >= this.config.dVocab) throw new MechLensError(`token id ${id} is outside the vocabulary (0–${this.config.dVocab - 1})`);
+      }
+    }
+    return { ids, tokens: ids.map((sequence) => sequence.map((id) => ({ id, text: this.tokenizer.decode([id]), span: [0, 0] as [number, number] }))) };
+  }
+
+  private bosToken(): Token {
+    const id = this.config.bosTokenId ?? this.tokenizer.idOf('<|endoftext|>');
+    if (id === undefined) throw new MechLensError(`${this.dir}/config.json has no bos_token_id and the tokenizer no <|endoftext|>: run with BOS off`);
+    return { id, text: this.tokenizer.decode([id]), span: [0, 0] };
+  }
+
+  private feeds(ids: number[][]): Record<string, ort.Tensor> {
+    const b = ids.length;
+    const p = ids[0].length;
+    const tokenIds = BigInt64Array.from(ids.flat(), BigInt);
+    const positions = new BigInt64Array(b * p);
+    for (let i = 0; i < b * p; i++) positions[i] = BigInt(i % p);
+    const mask = new Uint8Array(p * p);
+    for (let q = 0; q < p; q++) for (let k = 0; k <= q; k++) mask[q * p + k] = 1;
+    return {
+      [RUNTIME_INPUTS.tokenIds]: new ort.Tensor('int64', tokenIds, [b * p]),
+      [RUNTIME_INPUTS.positionIds]: new ort.Tensor('int64', positions, [b * p]),
+      [RUNTIME_INPUTS.attentionMask]: new ort.Tensor('bool', mask, [p, p]),
+      [RUNTIME_INPUTS.batchPos]: new ort.Tensor('int64', BigInt64Array.from([BigInt(b), BigInt(p)]), [2]),
+    };
+  }
+}

@@ -30,5 +30,9 @@ export default tseslint.config(
     files: ['src/cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The CLI runs without VS Code.' }] }] },
   },
-  { files: ['bin/**/*.js', '*.mjs'], languageOptions: { globals: { require: 'readonly', __dirname: 'readonly', module: 'writable' } } },
+  {
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly', __filename: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

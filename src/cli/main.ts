@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MechLensError } from '../engine/errors';
 import { GPT2_PRESETS, writeRandomGpt2, type Gpt2Preset } from '../engine/synthetic/randomGpt2';
 import { demoCommand } from './demoCommand';
@@ -97,9 +97,9 @@ async function generate(args: string[], print: (line: string) => void): Promise<
   print(`wrote a random ${preset} GPT-2 checkpoint (${dtype}) to ${values.out}`);
 }
 
-function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>['options']) {
+function parse<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options, allowPositionals: true as const, strict: true as const });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

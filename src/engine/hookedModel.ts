@@ -41,6 +41,9 @@ export interface RunResult {
   input: TokenizedBatch;
 }
 
+/** Caches of more hooks than this are taken layer by layer (see streamingCuts). */
+const STREAM_CACHE_ABOVE_HOOKS = 24;
+
 const GRAPH_BUILDERS: Record<string, (config: ModelConfig) => GraphDefinition> = { gpt2: buildGpt2Graph };
 
 /**
@@ -116,8 +119,11 @@ export class HookedModel {
     for (const intervention of interventions) byHook.set(intervention.hook, [...(byHook.get(intervention.hook) ?? []), intervention]);
 
     const outputs = [this.graph.output.name, ...cached];
-    const values = await this.runner.run(this.feeds(batch.ids), outputs, byHook.keys(), (hook, value) => {
-      const tensor: Tensor = { dims: this.hookDims(hook, b, p), data: value.data as Float32Array };
+    const cuts = new Set([...byHook.keys(), ...this.streamingCuts(cached.length)]);
+    const values = await this.runner.run(this.feeds(batch.ids), outputs, cuts, (hook, value) => {
+      if (!byHook.has(hook)) return value;
+      // A copy: the incoming buffer may also be a cached value of an earlier hook, which must keep what the model saw there.
+      const tensor: Tensor = { dims: this.hookDims(hook, b, p), data: (value.data as Float32Array).slice() };
       let current = tensor;
       for (const intervention of byHook.get(hook) ?? []) {
         if (intervention.op === 'edit') {
@@ -137,6 +143,16 @@ export class HookedModel {
 
   async dispose(): Promise<void> {
     await this.runner.dispose();
+  }
+
+  /**
+   * onnxruntime hands outputs back only at the end of a session run, as copies. A large cache is
+   * therefore taken layer by layer (the graph cut at each resid_pre), so at most one layer's
+   * hooks exist twice at a time and peak memory stays near the size of the cache itself.
+   */
+  private streamingCuts(cachedHooks: number): string[] {
+    if (cachedHooks <= STREAM_CACHE_ABOVE_HOOKS) return [];
+    return Array.from({ length: this.config.nLayers - 1 }, (_, l) => `blocks.${l + 1}.hook_resid_pre`);
   }
 
   private hookPoint(hook: string) {

@@ -16,9 +16,9 @@ export function formatDims(dims: readonly number[]): string {
   return `[${dims.join(', ')}]`;
 }
 
-/** The Frobenius norm, accumulated in float64. */
+/** The Frobenius norm of the finite entries (masked attention scores are −∞), accumulated in float64. */
 export function norm(data: Float32Array): number {
   let sum = 0;
-  for (let i = 0; i < data.length; i++) sum += data[i] * data[i];
+  for (let i = 0; i < data.length; i++) if (Number.isFinite(data[i])) sum += data[i] * data[i];
   return Math.sqrt(sum);
 }

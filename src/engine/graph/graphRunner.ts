@@ -31,10 +31,14 @@ export class GraphRunner {
    * @param outputs values to return (hook names and/or the graph output)
    */
   async run(feeds: Record<string, ort.Tensor>, outputs: Iterable<string>, cuts: Iterable<string> = [], onCut?: CutHandler): Promise<Map<string, ort.Tensor>> {
-    const wanted = new Set(outputs);
-    const plan = planSegments(this.graph, cuts, wanted);
+    const cutSet = new Set(cuts);
+    // A requested hook is fetched as the tensor its Identity node copies: a graph output that is an
+    // Identity costs onnxruntime a copy, and hooks that alias one tensor are then fetched once.
+    const sourceOf = new Map([...outputs].map((name) => [name, this.identitySource(name, cutSet)]));
+    const wanted = new Set(sourceOf.values());
+    const plan = planSegments(this.graph, cutSet, wanted);
     const values = new Map<string, ort.Tensor>(Object.entries(feeds));
-    const results = new Map<string, ort.Tensor>();
+    const fetched = new Map<string, ort.Tensor>();
     for (let s = 0; s < plan.segments.length; s++) {
       const segment = plan.segments[s];
       if (segment.nodes.length > 0) {
@@ -44,7 +48,7 @@ export class GraphRunner {
         const produced = await session.run(segmentFeeds);
         for (const name of segment.outputs) {
           values.set(name, produced[name]);
-          if (wanted.has(name)) results.set(name, produced[name]);
+          if (wanted.has(name)) fetched.set(name, produced[name]);
         }
       }
       const cut = plan.cuts[s];
@@ -53,10 +57,19 @@ export class GraphRunner {
         if (!before) throw new Error(`internal: value ${cut.pre} for ${cut.hook} was not produced`);
         const after = onCut ? await onCut(cut.hook, before) : before;
         values.set(cut.hook, after);
-        if (wanted.has(cut.hook)) results.set(cut.hook, after);
+        if (wanted.has(cut.hook)) fetched.set(cut.hook, after);
       }
     }
-    return results;
+    return new Map([...sourceOf].map(([name, source]) => [name, fetched.get(source)!]));
+  }
+
+  /** Follows uncut hook Identity nodes back to the tensor they pass on. */
+  private identitySource(name: string, cuts: ReadonlySet<string>): string {
+    let source = name;
+    for (let hook = this.graph.hooks.get(source); hook && !cuts.has(source); hook = this.graph.hooks.get(source)) {
+      source = this.graph.nodes[hook.node].inputs[0];
+    }
+    return source;
   }
 
   /** How many sessions have been built (each distinct piece of graph is built once). */
@@ -84,6 +97,8 @@ export class GraphRunner {
         intraOpNumThreads: this.options.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        // Each session would keep its own arena at its peak size; without it, activations are freed after each run.
+        enableCpuMemArena: false,
       });
       session.catch(() => this.sessions.delete(segment.key));
       this.sessions.set(segment.key, session);

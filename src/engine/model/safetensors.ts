@@ -47,6 +47,7 @@ export class SafetensorsFile {
       throw fileError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     try {
+      if (!fstatSync(fd).isFile()) throw fileError(path, 'not a file');
       const { tensors, metadata } = readHeader(path, fd);
       return new SafetensorsFile(path, fd, tensors, metadata);
     } catch (e) {

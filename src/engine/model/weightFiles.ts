@@ -14,6 +14,8 @@ export class WeightFiles {
   private constructor(
     private readonly files: SafetensorsFile[],
     private readonly fileOf: Map<string, SafetensorsFile>,
+    /** model.safetensors or the shard index: the file to name when a tensor is missing. */
+    readonly mainPath: string,
   ) {}
 
   static open(dir: string): WeightFiles {
@@ -21,7 +23,7 @@ export class WeightFiles {
     const index = join(dir, SHARD_INDEX);
     if (existsSync(single)) {
       const file = SafetensorsFile.open(single);
-      return new WeightFiles([file], new Map([...file.tensors.keys()].map((name) => [name, file])));
+      return new WeightFiles([file], new Map([...file.tensors.keys()].map((name) => [name, file])), single);
     }
     if (existsSync(index)) return WeightFiles.openSharded(dir, index);
     throw new MechLensError(`${dir}: no ${SINGLE_FILE} or ${SHARD_INDEX} (only safetensors checkpoints are supported; convert pytorch_model.bin first)`, dir);
@@ -58,7 +60,7 @@ export class WeightFiles {
       for (const shard of shards.values()) shard.close();
       throw e;
     }
-    return new WeightFiles([...shards.values()], fileOf);
+    return new WeightFiles([...shards.values()], fileOf, indexPath);
   }
 
   names(): string[] {
@@ -69,14 +71,14 @@ export class WeightFiles {
     return this.fileOf.get(name)?.get(name);
   }
 
-  /** The file a tensor lives in, for error messages. */
+  /** The file a tensor lives in (or the main file when it is missing), for error messages. */
   pathOf(name: string): string {
-    return this.fileOf.get(name)?.path ?? SINGLE_FILE;
+    return this.fileOf.get(name)?.path ?? this.mainPath;
   }
 
   readFloat32(name: string): Float32Array {
     const file = this.fileOf.get(name);
-    if (!file) throw new MechLensError(`checkpoint has no tensor named ${name}`);
+    if (!file) throw fileError(this.mainPath, `no tensor named ${name}`);
     return file.readFloat32(name);
   }
 

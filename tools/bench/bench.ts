@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { withEngineEnv } from '../../src/engine/processEnv';
+import { GPT2_PRESETS, writeRandomGpt2 } from '../../src/engine/synthetic/randomGpt2';
+import type { PhaseResult } from './engineBench';
+
+/**
+ * `npm run bench`: engine figures on a random checkpoint of GPT-2 small's shape (124M parameters,
+ * 128 tokens), printed as a table and written to bench-results/bench.json. The engine runs bundled,
+ * as it ships, in a fresh process per phase with the engine process's environment.
+ * Targets (2-core machine): forward with full cache < 250 ms, load < 3 s, peak RSS < 1.5 × checkpoint.
+ */
+const TOKENS = 128;
+const REPEATS = 9;
+const OUT = 'bench-results';
+
+function checkpoint(): string {
+  const dir = join(tmpdir(), 'mechlens-bench-gpt2-small');
+  if (!existsSync(join(dir, 'config.json'))) {
+    console.log(`writing a random GPT-2-small checkpoint to ${dir} (once) …`);
+    writeRandomGpt2(dir, { shape: GPT2_PRESETS['gpt2-small'], seed: 0, scale: 0.2 });
+  }
+  return dir;
+}
+
+function runPhase(bundle: string, phase: string, dir: string): PhaseResult {
+  const output = execFileSync(process.execPath, [bundle, phase, dir, String(TOKENS), String(REPEATS)], { encoding: 'utf8', env: withEngineEnv() });
+  return JSON.parse(output.trim().split('\n').pop()!);
+}
+
+function main(): void {
+  const dir = checkpoint();
+  mkdirSync(OUT, { recursive: true });
+  const bundle = join(OUT, 'engineBench.cjs');
+  buildSync({ entryPoints: [join(__dirname, 'engineBench.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['onnxruntime-node'], outfile: bundle, logLevel: 'error' });
+  const checkpointBytes = statSync(join(dir, 'model.safetensors')).size;
+  const forward = runPhase(bundle, 'forward', dir);
+  const cache = runPhase(bundle, 'cache', dir);
+  const peakRssBytes = Math.max(forward.peakRssBytes, cache.peakRssBytes);
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    checkpoint: { shape: 'gpt2-small (124M parameters)', bytes: checkpointBytes, tokens: TOKENS },
+    phases: { forward, cache },
+    targets: {
+      forwardWithCacheUnder250ms: cache.timings.forwardWithCache.medianMs < 250,
+      loadUnder3s: Math.max(forward.loadMs, cache.loadMs) < 3000,
+      peakRssUnder1_5xCheckpoint: peakRssBytes < 1.5 * checkpointBytes,
+    },
+  };
+  const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
+  const ratio = (bytes: number) => `${(bytes / checkpointBytes).toFixed(2)} ×`;
+  const rows: [string, string, string][] = [
+    ['checkpoint (model.safetensors)', mb(checkpointBytes), ''],
+    ['load', `${forward.loadMs.toFixed(0)} ms`, '< 3000 ms'],
+    [`forward, ${TOKENS} tokens (median of ${REPEATS})`, `${forward.timings.forward.medianMs.toFixed(1)} ms`, ''],
+    [`forward with full cache (${cache.hooks} hooks)`, `${cache.timings.forwardWithCache.medianMs.toFixed(1)} ms`, '< 250 ms'],
+    ['forward cut at one hook (an edit)', `${cache.timings.forwardCutAtOneHook.medianMs.toFixed(1)} ms`, ''],
+    ['first forward (builds its session)', `${forward.timings.forward.firstMs.toFixed(0)} ms`, ''],
+    ['peak RSS: load + forward', `${mb(forward.peakRssBytes)} (${ratio(forward.peakRssBytes)})`, '< 1.5 ×'],
+    ['peak RSS: load + full cache', `${mb(cache.peakRssBytes)} (${ratio(cache.peakRssBytes)})`, '< 1.5 ×'],
+  ];
+  console.log(rows.map(([name, value, target]) => `${name.padEnd(40)} ${value.padEnd(22)} ${target}`).join('\n'));
+  writeFileSync(join(OUT, 'bench.json'), JSON.stringify(results, null, 2));
+  console.log(`written to ${OUT}/bench.json`);
+}
+
+main();

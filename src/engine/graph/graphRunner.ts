@@ -99,6 +99,10 @@ export class GraphRunner {
         graphOptimizationLevel: 'all',
         // Each session would keep its own arena at its peak size; without it, activations are freed after each run.
         enableCpuMemArena: false,
+        // Every session has its own thread pool; idle threads that spin would steal the cores
+        // from the next session when a graph is cut into pieces (measured: a layer-by-layer
+        // cache took 930 ms with spinning, 444 ms without, on a busy 2-core machine).
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
       session.catch(() => this.sessions.delete(segment.key));
       this.sessions.set(segment.key, session);

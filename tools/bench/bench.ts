@@ -10,7 +10,8 @@ import type { PhaseResult } from './engineBench';
 /**
  * `npm run bench`: engine figures on a random checkpoint of GPT-2 small's shape (124M parameters,
  * 128 tokens), printed as a table and written to bench-results/bench.json. The engine runs bundled,
- * as it ships, in a fresh process per phase with the engine process's environment.
+ * as it ships, in a fresh process per phase
+ * started with the engine process's environment (src/engine/processEnv.ts).
  * Targets (2-core machine): forward with full cache < 250 ms, load < 3 s, peak RSS < 1.5 × checkpoint.
  */
 const TOKENS = 128;
@@ -38,17 +39,19 @@ function main(): void {
   buildSync({ entryPoints: [join(__dirname, 'engineBench.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['onnxruntime-node'], outfile: bundle, logLevel: 'error' });
   const checkpointBytes = statSync(join(dir, 'model.safetensors')).size;
   const forward = runPhase(bundle, 'forward', dir);
+  const cacheOnce = runPhase(bundle, 'cacheOnce', dir);
   const cache = runPhase(bundle, 'cache', dir);
-  const peakRssBytes = Math.max(forward.peakRssBytes, cache.peakRssBytes);
+  const peakRssBytes = Math.max(forward.peakRssBytes, cacheOnce.peakRssBytes);
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     checkpoint: { shape: 'gpt2-small (124M parameters)', bytes: checkpointBytes, tokens: TOKENS },
-    phases: { forward, cache },
+    phases: { forward, cacheOnce, cache },
     targets: {
       forwardWithCacheUnder250ms: cache.timings.forwardWithCache.medianMs < 250,
       loadUnder3s: Math.max(forward.loadMs, cache.loadMs) < 3000,
       peakRssUnder1_5xCheckpoint: peakRssBytes < 1.5 * checkpointBytes,
+      repeatedFullCachePeakRssUnder1_5xCheckpoint: cache.peakRssBytes < 1.5 * checkpointBytes,
     },
   };
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
@@ -60,8 +63,9 @@ function main(): void {
     [`forward with full cache (${cache.hooks} hooks)`, `${cache.timings.forwardWithCache.medianMs.toFixed(1)} ms`, '< 250 ms'],
     ['forward cut at one hook (an edit)', `${cache.timings.forwardCutAtOneHook.medianMs.toFixed(1)} ms`, ''],
     ['first forward (builds its session)', `${forward.timings.forward.firstMs.toFixed(0)} ms`, ''],
-    ['peak RSS: load + forward', `${mb(forward.peakRssBytes)} (${ratio(forward.peakRssBytes)})`, '< 1.5 ×'],
-    ['peak RSS: load + full cache', `${mb(cache.peakRssBytes)} (${ratio(cache.peakRssBytes)})`, '< 1.5 ×'],
+    [`peak RSS: load + ${REPEATS + 1} forwards`, `${mb(forward.peakRssBytes)} (${ratio(forward.peakRssBytes)})`, '< 1.5 ×'],
+    ['peak RSS: load + one full cache', `${mb(cacheOnce.peakRssBytes)} (${ratio(cacheOnce.peakRssBytes)})`, '< 1.5 ×'],
+    [`peak RSS: load + ${2 * REPEATS + 2} cached/cut runs`, `${mb(cache.peakRssBytes)} (${ratio(cache.peakRssBytes)})`, ''],
   ];
   console.log(rows.map(([name, value, target]) => `${name.padEnd(40)} ${value.padEnd(22)} ${target}`).join('\n'));
   writeFileSync(join(OUT, 'bench.json'), JSON.stringify(results, null, 2));

@@ -2,8 +2,9 @@ import { HookedModel } from '../../src/engine/hookedModel';
 
 /**
  * One benchmark phase in a fresh process, so its peak RSS is the engine's alone.
- * Phase "forward": load, then forward passes (logits). Phase "cache": load, then forward
- * passes with the full cache, then forward passes cut at one hook. Prints one JSON object.
+ * Phase "forward": load, then forward passes (logits). Phase "cacheOnce": load, then one forward
+ * pass with the full cache. Phase "cache": load, then forward passes with the full cache, then
+ * forward passes cut at one hook. Prints one JSON object.
  */
 export interface PhaseResult {
   phase: string;
@@ -26,7 +27,7 @@ async function time(repeats: number, run: () => Promise<unknown>) {
     samples.push(performance.now() - start);
   }
   samples.sort((a, b) => a - b);
-  return { firstMs, medianMs: samples[Math.floor(samples.length / 2)], minMs: samples[0] };
+  return { firstMs, medianMs: samples[Math.floor(samples.length / 2)] ?? firstMs, minMs: samples[0] ?? firstMs };
 }
 
 async function main(): Promise<void> {
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   const timings: PhaseResult['timings'] = {};
   if (phase === 'forward') {
     timings.forward = await time(repeats, () => model.run({ ids }));
+  } else if (phase === 'cacheOnce') {
+    timings.forwardWithCache = await time(0, () => model.runWithCache({ ids }, 'all'));
   } else {
     timings.forwardWithCache = await time(repeats, () => model.runWithCache({ ids }, 'all'));
     timings.forwardCutAtOneHook = await time(repeats, () => model.runWithHooks({ ids }, [{ hook: 'blocks.6.hook_resid_pre', op: 'edit', fn: () => undefined }]));

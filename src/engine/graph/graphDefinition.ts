@@ -98,9 +98,10 @@ export class GraphBuilder {
     return this.opMulti(op, inputs, 1, attributes, type)[0];
   }
 
-  opMulti(op: string, inputs: string[], outputCount: number, attributes: Record<string, AttributeValue> = {}, type: ElemType = 'float'): string[] {
+  /** A node with several outputs; `type` is one type for all or one per output (TopK: float, int64). */
+  opMulti(op: string, inputs: string[], outputCount: number, attributes: Record<string, AttributeValue> = {}, type: ElemType | ElemType[] = 'float'): string[] {
     const outputs = Array.from({ length: outputCount }, () => `t${this.counter++}_${op}`);
-    for (const output of outputs) this.graph.types.set(output, type);
+    outputs.forEach((output, i) => this.graph.types.set(output, Array.isArray(type) ? type[i] : type));
     this.graph.nodes.push({ op, inputs, outputs, attributes });
     return outputs;
   }
@@ -113,6 +114,12 @@ export class GraphBuilder {
     this.graph.hooks.set(name, { name, node: this.graph.nodes.length - 1, dims });
     this.graph.hookOrder.push(name);
     return name;
+  }
+
+  /** For graphs that are not models (SAE encoders): each named output is a hook point the runner can fetch. */
+  finishWithOutputs(outputs: Record<string, string>): GraphDefinition {
+    const names = Object.entries(outputs).map(([name, value]) => this.hook(name, value, () => []));
+    return this.finish(names[0], () => []);
   }
 
   finish(output: string, dims: HookDims): GraphDefinition {

@@ -32,7 +32,8 @@ export interface SegmentPlan {
  * @param cutHooks hooks whose value the runtime must see and may replace before going on
  * @param requested values the caller wants back (cached hooks, logits)
  */
-export function planSegments(graph: GraphDefinition, cutHooks: Iterable<string>, requested: Iterable<string>): SegmentPlan {
+export function planSegments(graph: GraphDefinition, cutHooks: Iterable<string>, requestedValues: Iterable<string>): SegmentPlan {
+  const requested = [...requestedValues];
   const cutNodes = [...new Set(cutHooks)]
     .map((hook) => {
       const point = graph.hooks.get(hook);
@@ -50,9 +51,10 @@ export function planSegments(graph: GraphDefinition, cutHooks: Iterable<string>,
   }
   ranges.push([start, graph.nodes.length]);
 
+  const live = liveNodes(graph, [...requested, ...cuts.map((cut) => cut.pre)]);
   const producedIn = new Map<string, number>();
   ranges.forEach(([from, to], s) => {
-    for (let i = from; i < to; i++) for (const output of graph.nodes[i].outputs) producedIn.set(output, s);
+    for (let i = from; i < to; i++) if (live[i]) for (const output of graph.nodes[i].outputs) producedIn.set(output, s);
   });
 
   // A value leaves its segment when a later segment reads it, a cut hands it to the runtime, or the caller asked for it.
@@ -60,6 +62,7 @@ export function planSegments(graph: GraphDefinition, cutHooks: Iterable<string>,
   const inputsOf = ranges.map(([from, to], s) => {
     const inputs = new Set<string>();
     for (let i = from; i < to; i++) {
+      if (!live[i]) continue;
       for (const input of graph.nodes[i].inputs) {
         if (input === '' || graph.constants.has(input) || producedIn.get(input) === s) continue;
         inputs.add(input);
@@ -70,10 +73,23 @@ export function planSegments(graph: GraphDefinition, cutHooks: Iterable<string>,
   });
 
   const segments = ranges.map(([from, to], s) => {
-    const nodes = graph.nodes.slice(from, to);
+    const nodes = graph.nodes.slice(from, to).filter((_, i) => live[from + i]);
     const outputs = nodes.flatMap((node) => node.outputs).filter((name) => leaves.has(name) && producedIn.get(name) === s);
     const inputs = inputsOf[s];
     return { key: `${from}-${to}:${[...outputs].sort().join(',')}`, nodes, inputs, outputs };
   });
   return { segments, cuts };
+}
+
+/** Nodes that contribute to a requested value (a backward pass); the rest are left out of every segment. */
+function liveNodes(graph: GraphDefinition, requested: Iterable<string>): boolean[] {
+  const needed = new Set(requested);
+  const live = new Array<boolean>(graph.nodes.length).fill(false);
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i];
+    if (!node.outputs.some((output) => needed.has(output))) continue;
+    live[i] = true;
+    for (const input of node.inputs) needed.add(input);
+  }
+  return live;
 }

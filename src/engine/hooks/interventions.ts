@@ -8,7 +8,7 @@ import { elementCount, formatDims, sameDims, type Tensor } from '../tensor';
 export type Intervention =
   | { hook: string; op: 'replace'; value: Tensor; positions?: number[] }
   | { hook: string; op: 'add'; value: Tensor; positions?: number[] }
-  | { hook: string; op: 'edit'; fn: (value: Tensor, hook: string) => Tensor | void };
+  | { hook: string; op: 'edit'; fn: (value: Tensor, hook: string) => Tensor | void | Promise<Tensor | void> };
 
 /** The axis that indexes token positions: 1 for [batch, pos, …]; 2 (the query) for attention [batch, head, q, k]. */
 export function positionAxis(hook: string): number {

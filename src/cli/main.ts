@@ -18,7 +18,9 @@ const USAGE = `usage:
   mechlens demo [--model DIR]
       the main job on the embedded default model
 SAE PATH: a SAELens folder (cfg.json, sae_weights.safetensors), a sparsify hookpoint folder
-(cfg.json, sae.safetensors) or a Gemma Scope params.npz; --hook names the hook when the files do not`;
+(cfg.json, sae.safetensors) or a Gemma Scope params.npz; --hook names the hook when the files do not;
+--center-input / --no-center-input override whether the SAE reads mean-centred activations
+(needed by the SAELens GPT-2 releases trained with center_writing_weights; known ones are detected)`;
 
 class UsageError extends Error {}
 
@@ -96,6 +98,8 @@ async function features(args: string[], print: (line: string) => void): Promise<
     model: { type: 'string' },
     sae: { type: 'string' },
     hook: { type: 'string' },
+    'center-input': { type: 'boolean' },
+    'no-center-input': { type: 'boolean' },
     'top-k': { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
     'no-bos': { type: 'boolean', default: false },
@@ -106,7 +110,7 @@ async function features(args: string[], print: (line: string) => void): Promise<
   const topK = optionalInt(values['top-k'], '--top-k')!;
   if (topK < 1) throw new MechLensError(`--top-k must be a positive integer, got ${topK}`);
   await featuresCommand(
-    { model: values.model, sae: values.sae, hook: values.hook, prompt: positionals[0], topK, json: values.json as boolean, prependBos: !values['no-bos'], threads: optionalInt(values.threads, '--threads') },
+    { model: values.model, sae: values.sae, hook: values.hook, centerInput: centerInput(values), prompt: positionals[0], topK, json: values.json as boolean, prependBos: !values['no-bos'], threads: optionalInt(values.threads, '--threads') },
     print,
   );
 }
@@ -116,6 +120,8 @@ async function saeEval(args: string[], print: (line: string) => void): Promise<v
     model: { type: 'string' },
     sae: { type: 'string' },
     hook: { type: 'string' },
+    'center-input': { type: 'boolean' },
+    'no-center-input': { type: 'boolean' },
     context: { type: 'string' },
     'max-windows': { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -128,6 +134,7 @@ async function saeEval(args: string[], print: (line: string) => void): Promise<v
       model: values.model,
       sae: values.sae,
       hook: values.hook,
+      centerInput: centerInput(values),
       files: positionals,
       contextSize: optionalInt(values.context, '--context'),
       maxWindows: optionalInt(values['max-windows'], '--max-windows'),
@@ -161,6 +168,11 @@ function parse<const O extends NonNullable<ParseArgsConfig['options']>>(args: st
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+function centerInput(values: { 'center-input'?: boolean; 'no-center-input'?: boolean }): boolean | undefined {
+  if (values['center-input'] && values['no-center-input']) throw new UsageError('give --center-input or --no-center-input, not both');
+  return values['center-input'] ? true : values['no-center-input'] ? false : undefined;
 }
 
 function optionalInt(value: unknown, flag: string): number | undefined {

@@ -15,10 +15,19 @@ interface ModelAndSae {
   runner: SaeRunner;
 }
 
-async function openModelAndSae(modelDir: string, saePath: string, hook: string | undefined, threads: number | undefined): Promise<ModelAndSae> {
-  const model = await HookedModel.load(modelDir, { threads });
+interface SaeSource {
+  model: string;
+  sae: string;
+  hook?: string;
+  centerInput?: boolean;
+  threads?: number;
+}
+
+async function openModelAndSae(source: SaeSource): Promise<ModelAndSae> {
+  const { threads } = source;
+  const model = await HookedModel.load(source.model, { threads });
   try {
-    const sae = loadSae(saePath, { hookName: hook });
+    const sae = loadSae(source.sae, { hookName: source.hook, centerInput: source.centerInput });
     saeMatchesModel(sae, model);
     return { model, sae, runner: SaeRunner.create(sae, { threads: threads ?? 1 }) };
   } catch (e) {
@@ -31,20 +40,16 @@ async function close({ model, runner }: ModelAndSae): Promise<void> {
   await Promise.all([model.dispose(), runner.dispose()]);
 }
 
-export interface FeaturesOptions {
-  model: string;
-  sae: string;
-  hook?: string;
+export interface FeaturesOptions extends SaeSource {
   prompt: string;
   topK: number;
   json: boolean;
   prependBos: boolean;
-  threads?: number;
 }
 
 /** `mechlens features`: each token's top SAE features, with labels when the SAE folder has them. */
 export async function featuresCommand(options: FeaturesOptions, print: (line: string) => void): Promise<void> {
-  const opened = await openModelAndSae(options.model, options.sae, options.hook, options.threads);
+  const opened = await openModelAndSae(options);
   try {
     const labels = readLabels(options.sae);
     const rows = await topFeaturesPerToken(opened.model, opened.runner, options.prompt, options.topK, { prependBos: options.prependBos });
@@ -65,22 +70,18 @@ export async function featuresCommand(options: FeaturesOptions, print: (line: st
   }
 }
 
-export interface SaeEvalOptions {
-  model: string;
-  sae: string;
-  hook?: string;
+export interface SaeEvalOptions extends SaeSource {
   files: string[];
   contextSize?: number;
   maxWindows?: number;
   json: boolean;
-  threads?: number;
 }
 
 /** `mechlens sae-eval`: the quality report of an SAE over text files. */
 export async function saeEvalCommand(options: SaeEvalOptions, print: (line: string) => void): Promise<void> {
   if (options.files.length === 0) throw new MechLensError('sae-eval needs at least one text file');
   const texts = options.files.map((file) => ({ source: file, text: readText(file) }));
-  const opened = await openModelAndSae(options.model, options.sae, options.hook, options.threads);
+  const opened = await openModelAndSae(options);
   try {
     const report = await evaluateSae(opened.model, opened.sae, opened.runner, texts, { contextSize: options.contextSize, maxWindows: options.maxWindows });
     print(options.json ? JSON.stringify(report, null, 2) : formatReport(report));

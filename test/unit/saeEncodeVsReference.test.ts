@@ -96,3 +96,28 @@ describe('SAE encode and decode agree with the float64 reference (max abs error 
     await compare(writeGemmaScope(join(place(), 'gemma-scope-res', 'layer_1', 'width_16k', 'average_l0_5', 'params.npz'), { dIn: 16, dSae: 48, seed: 7, method: 'deflate' }));
   });
 });
+
+describe('centring of the SAE input', () => {
+  test('the GPT-2 res-jb releases are recognised by neuronpedia_id; others are not', async () => {
+    const { isCentredRelease } = await import('../../src/engine/sae/loadSae');
+    for (const id of ['gpt2-small/0-res-jb', 'gpt2-small/11-res-jb', 'gpt2-small/8-res_fs24576-jb', 'gpt2-small/3-mlp-tm']) assert.ok(isCentredRelease(id), id);
+    for (const id of [undefined, 'gpt2-small/0-att-kk', 'gemma-2-2b/12-gemmascope-res-16k', 'gpt2-small/0-res-jbx']) assert.ok(!isCentredRelease(id), String(id));
+  });
+
+  test('an explicit centerInput overrides cfg.json, and changes the encoding as the reference says', async () => {
+    const written = v6({ architecture: 'standard' });
+    assert.equal(loadSae(written.path).config.centerInput, false);
+    const centred = loadSae(written.path, { centerInput: true });
+    assert.equal(centred.config.centerInput, true);
+    const x = Float32Array.from({ length: 16 * 3 }, (_, i) => Math.sin(i) + 2);
+    const runner = SaeRunner.create(centred, { threads: 1 });
+    try {
+      const { features } = await runner.encode(x, { features: true });
+      assert.ok(maxError(features!, referenceEncode(centred, Float64Array.from(x))) < TOLERANCE);
+      const uncentred = referenceEncode(loadSae(written.path), Float64Array.from(x));
+      assert.ok(maxError(features!, uncentred) > 1e-2, 'centring must change the features of inputs with a non-zero mean');
+    } finally {
+      await runner.dispose();
+    }
+  });
+});

@@ -14,6 +14,22 @@ export interface LoadSaeOptions {
    * cfg.json has no hook name.
    */
   hookName?: string;
+  /**
+   * Subtract each activation's mean over d_in before encoding. Default: what cfg.json says
+   * (model_from_pretrained_kwargs.center_writing_weights), or the known SAELens releases below.
+   */
+  centerInput?: boolean;
+}
+
+/**
+ * SAELens releases trained on TransformerLens's processed GPT-2 (center_writing_weights), which its
+ * pretrained_saes.yaml records but their cfg.json files may not: recognised by neuronpedia_id
+ * (gpt2-small-res-jb, gpt2-small-res-jb-feature-splitting, gpt2-small-mlp-tm; formats.md §2).
+ */
+const CENTRED_RELEASES = [/^gpt2-small\/\d+-res-jb$/, /^gpt2-small\/\d+-res_fs\d+-jb$/, /^gpt2-small\/\d+-mlp-tm$/];
+
+export function isCentredRelease(neuronpediaId: string | undefined): boolean {
+  return neuronpediaId !== undefined && CENTRED_RELEASES.some((pattern) => pattern.test(neuronpediaId));
 }
 
 /**
@@ -21,10 +37,17 @@ export interface LoadSaeOptions {
  * with cfg.json and sae.safetensors (sparsify), or a params.npz file or a folder holding one (Gemma Scope).
  */
 export function loadSae(path: string, options: LoadSaeOptions = {}): LoadedSae {
+  const sae = loadByFormat(path, options);
+  if (options.centerInput !== undefined) sae.config.centerInput = options.centerInput;
+  else if (isCentredRelease(sae.config.neuronpediaId)) sae.config.centerInput = true;
+  return sae;
+}
+
+function loadByFormat(path: string, options: LoadSaeOptions): LoadedSae {
   if (!existsSync(path)) throw fileError(path, 'not found (give an SAE folder, or a Gemma Scope params.npz)');
   if (statSync(path).isFile()) {
     if (path.endsWith('.npz')) return loadGemmaScope(path, options);
-    if (['cfg.json', 'sae_weights.safetensors', 'sae.safetensors'].includes(basename(path))) return loadSae(dirname(path), options);
+    if (['cfg.json', 'sae_weights.safetensors', 'sae.safetensors'].includes(basename(path))) return loadByFormat(dirname(path), options);
     throw fileError(path, 'not an SAE: give a SAELens or sparsify folder (cfg.json with its weights) or a Gemma Scope params.npz');
   }
   const has = (name: string) => existsSync(join(path, name));

@@ -93,17 +93,22 @@ async function run(args: string[], print: (line: string) => void): Promise<void>
   );
 }
 
+/** The options of the commands that load a model and an SAE. */
+const SAE_OPTIONS = {
+  model: { type: 'string' },
+  sae: { type: 'string' },
+  hook: { type: 'string' },
+  'center-input': { type: 'boolean' },
+  'no-center-input': { type: 'boolean' },
+  threads: { type: 'string' },
+} as const;
+
 async function features(args: string[], print: (line: string) => void): Promise<void> {
   const { values, positionals } = parse(args, {
-    model: { type: 'string' },
-    sae: { type: 'string' },
-    hook: { type: 'string' },
-    'center-input': { type: 'boolean' },
-    'no-center-input': { type: 'boolean' },
+    ...SAE_OPTIONS,
     'top-k': { type: 'string', default: '5' },
     json: { type: 'boolean', default: false },
     'no-bos': { type: 'boolean', default: false },
-    threads: { type: 'string' },
   });
   if (typeof values.model !== 'string' || typeof values.sae !== 'string') throw new UsageError('features needs --model DIR and --sae PATH');
   if (positionals.length !== 1) throw new UsageError(`features needs exactly one prompt (got ${positionals.length}); quote it`);
@@ -117,15 +122,10 @@ async function features(args: string[], print: (line: string) => void): Promise<
 
 async function saeEval(args: string[], print: (line: string) => void): Promise<void> {
   const { values, positionals } = parse(args, {
-    model: { type: 'string' },
-    sae: { type: 'string' },
-    hook: { type: 'string' },
-    'center-input': { type: 'boolean' },
-    'no-center-input': { type: 'boolean' },
+    ...SAE_OPTIONS,
     context: { type: 'string' },
     'max-windows': { type: 'string' },
     json: { type: 'boolean', default: false },
-    threads: { type: 'string' },
   });
   if (typeof values.model !== 'string' || typeof values.sae !== 'string') throw new UsageError('sae-eval needs --model DIR and --sae PATH');
   if (positionals.length === 0) throw new UsageError('sae-eval needs at least one text file');

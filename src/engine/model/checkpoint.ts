@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileError, MechLensError } from '../errors';
 import { ConfigFields } from './configFields';
@@ -6,6 +6,7 @@ import { gpt2CanonicalName, gpt2TensorShapes, parseGpt2Config } from './gpt2';
 import type { ModelConfig } from './modelConfig';
 import { TextTokenizer } from './tokenizer';
 import { WeightFiles } from './weightFiles';
+import { readJsonObject } from '../files';
 
 /** What each supported architecture contributes to loading. */
 interface Architecture {
@@ -39,19 +40,13 @@ export interface Checkpoint {
 export function readModelConfig(dir: string): ModelConfig {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw fileError(path, 'missing (a HuggingFace config.json is required)');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw fileError(path, `malformed JSON (${(e as Error).message})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fileError(path, 'not a JSON object');
-  const modelType = (raw as Record<string, unknown>).model_type;
+  const raw = readJsonObject(path);
+  const modelType = raw.model_type;
   const architecture = typeof modelType === 'string' ? ARCHITECTURES[modelType] : undefined;
   if (!architecture) {
     throw fileError(path, `model_type ${JSON.stringify(modelType)} is not supported (supported: ${SUPPORTED_MODEL_TYPES.join(', ')})`);
   }
-  return architecture.parseConfig(new ConfigFields(path, raw as Record<string, unknown>));
+  return architecture.parseConfig(new ConfigFields(path, raw));
 }
 
 /** Loads a HuggingFace checkpoint folder: config.json, tokenizer.json, and safetensors weights (single or sharded). */

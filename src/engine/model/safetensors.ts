@@ -1,5 +1,6 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { fileError } from '../errors';
+import { openRegularFile } from '../files';
 import { float16ToFloat32, bfloat16ToFloat32 } from './floatConversion';
 
 /**
@@ -40,14 +41,8 @@ export class SafetensorsFile {
 
   /** Opens and validates a file; reads only its header. */
   static open(path: string): SafetensorsFile {
-    let fd: number;
+    const fd = openRegularFile(path);
     try {
-      fd = openSync(path, 'r');
-    } catch (e) {
-      throw fileError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-    try {
-      if (!fstatSync(fd).isFile()) throw fileError(path, 'not a file');
       const { tensors, metadata } = readHeader(path, fd);
       return new SafetensorsFile(path, fd, tensors, metadata);
     } catch (e) {

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { fileError, MechLensError } from '../errors';
+import { readJsonObject } from '../files';
 
 /** One token of a prompt: its id, its vocabulary string, and the characters of the input it covers. */
 export interface Token {
@@ -98,17 +99,6 @@ export class TextTokenizer {
     if (byteFallback) return Buffer.from([parseInt(byteFallback[1], 16)]);
     return Buffer.from(token.replaceAll('\u2581', ' ').replace(/^##/, ''), 'utf8');
   }
-}
-
-function readJsonObject(path: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw fileError(path, `malformed JSON (${(e as Error).message})`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fileError(path, 'malformed: not a JSON object');
-  return value as Record<string, unknown>;
 }
 
 function usesByteLevel(json: Record<string, unknown>): boolean {

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileError } from '../errors';
+import { readJsonObject } from '../files';
 
 /** The labels file MechLens reads next to an SAE: {"<feature index>": "label", …}. */
 export const LABELS_FILE = 'labels.json';
@@ -13,13 +14,7 @@ export function readLabels(saePath: string): Map<number, string> {
   const folder = existsSync(saePath) && statSync(saePath).isDirectory() ? saePath : dirname(saePath);
   const path = join(folder, LABELS_FILE);
   if (!existsSync(path)) return new Map();
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw fileError(path, `malformed JSON (${(e as Error).message})`);
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fileError(path, 'must be an object of feature index to label');
+  const raw = readJsonObject(path);
   const labels = new Map<number, string>();
   for (const [key, label] of Object.entries(raw)) {
     const index = Number(key);

@@ -1,8 +1,9 @@
 import { constants } from 'node:buffer';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { fileError } from '../../errors';
 import { float16ToFloat32 } from '../../model/floatConversion';
+import { openRegularFile } from '../../files';
 
 /**
  * Strict readers of NumPy's .npy arrays (numpy.lib.format) and .npz archives (a ZIP of
@@ -137,14 +138,8 @@ export class NpzFile {
   ) {}
 
   static open(path: string): NpzFile {
-    let fd: number;
+    const fd = openRegularFile(path);
     try {
-      fd = openSync(path, 'r');
-    } catch (e) {
-      throw fileError(path, `cannot open (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-    try {
-      if (!fstatSync(fd).isFile()) throw fileError(path, 'not a file');
       return new NpzFile(path, fd, readCentralDirectory(path, fd));
     } catch (e) {
       closeSync(fd);

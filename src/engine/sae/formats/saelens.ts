@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileError } from '../../errors';
 import { ConfigFields } from '../../model/configFields';
 import { SafetensorsFile } from '../../model/safetensors';
 import type { LoadedSae, NormalizeActivations, SaeArchitecture, SaeConfig, SaeWeights } from '../sae';
+import { readJsonObject } from '../../files';
 
 /**
  * SAELens folders: cfg.json (the v6 layout with a `metadata` object, or the flat layout of
@@ -198,19 +199,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 // Helpers shared by the SAE format readers.
-
-/** Reads a JSON file that must hold an object. */
-export function readJsonObject(path: string): Record<string, unknown> {
-  if (!existsSync(path)) throw fileError(path, 'missing');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw fileError(path, `malformed JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (!isObject(raw)) throw fileError(path, 'not a JSON object');
-  return raw;
-}
 
 export function expectShape(path: string, name: string, actual: readonly number[], expected: readonly number[], implied: string): void {
   if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {

@@ -3,7 +3,8 @@ import { fileError } from '../../errors';
 import { ConfigFields } from '../../model/configFields';
 import { SafetensorsFile } from '../../model/safetensors';
 import type { LoadedSae } from '../sae';
-import { expectFinite, expectShape, readJsonObject } from './saelens';
+import { readJsonObject } from '../../files';
+import { expectFinite, expectShape } from './saelens';
 
 /**
  * EleutherAI sparsify: `<hookpoint>/cfg.json` and `<hookpoint>/sae.safetensors` (sparsify/sparse_coder.py).

@@ -1,15 +1,37 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { row, topK } from '../engine/analysis/topK';
 import { HookedModel } from '../engine/hookedModel';
+import { loadSae, saeMatchesModel } from '../engine/sae/loadSae';
+import { readLabels } from '../engine/sae/labels';
+import { topFeaturesPerToken } from '../engine/sae/saeOnModel';
+import { SaeRunner } from '../engine/sae/saeRunner';
 import { GPT2_PRESETS, writeRandomGpt2 } from '../engine/synthetic/randomGpt2';
 import { describeModel, formatToken, table } from './format';
 
-const CLEAN = 'When Mary and John went to the store, John gave a drink to';
-const CORRUPTED = 'When Mary and John went to the store, Mary gave a drink to';
-const ANSWER = ' Mary';
-const WRONG = ' John';
+interface DemoCase {
+  clean: string;
+  corrupted: string;
+  answer: string;
+  wrong: string;
+}
+
+const DEFAULT_CASE: DemoCase = {
+  clean: 'When Mary and John went to the store, John gave a drink to',
+  corrupted: 'When Mary and John went to the store, Mary gave a drink to',
+  answer: ' Mary',
+  wrong: ' John',
+};
+
+/** The first held-out IOI case shipped beside a model (media/default/eval), else a classic one. */
+function demoCase(modelDir: string): DemoCase {
+  const path = join(dirname(modelDir), 'eval', 'ioi_heldout.jsonl');
+  if (!existsSync(path)) return DEFAULT_CASE;
+  const first = JSON.parse(readFileSync(path, 'utf8').split('\n')[0]) as Partial<DemoCase>;
+  const { clean, corrupted, answer, wrong } = { ...first, clean: (first as { prompt?: string }).prompt };
+  return clean && corrupted && answer && wrong ? { clean, corrupted, answer, wrong } : DEFAULT_CASE;
+}
 
 /** The folder of this package (the one whose package.json is named mechlens), from the sources or the bundle. */
 export function packageRoot(): string {
@@ -46,6 +68,7 @@ export async function demoCommand(options: { model?: string; threads?: number },
     print(`MechLens demo: ${m.modelType}, ${m.nLayers} layers, d_model ${m.dModel}, vocab ${m.dVocab}, from ${dir} (loaded in ${(performance.now() - started).toFixed(0)} ms)`);
     if (random) print('(no trained default model is installed yet: this is a random GPT-2, so the numbers show the machinery, not a circuit)');
 
+    const { clean: CLEAN, corrupted: CORRUPTED, answer: ANSWER, wrong: WRONG } = demoCase(dir);
     const clean = await model.runWithCache(CLEAN, 'all');
     const tokens = clean.input.tokens[0];
     const last = tokens.length - 1;
@@ -77,9 +100,31 @@ export async function demoCommand(options: { model?: string; threads?: number },
       rows.push([hook, diff.toFixed(3), ((diff - corruptedDiff) / (cleanDiff - corruptedDiff)).toFixed(3)]);
     }
     print(table(['hook', 'logit diff', 'normalised'], rows));
+    await showFeatures(model, dir, CLEAN, options.threads, print);
   } finally {
     await model.dispose();
   }
+}
+
+/** The embedded SAEs' top features at the prompt's last token, one SAE per layer. */
+async function showFeatures(model: HookedModel, modelDir: string, prompt: string, threads: number | undefined, print: (line: string) => void): Promise<void> {
+  const saesDir = join(dirname(modelDir), 'saes');
+  if (!existsSync(saesDir)) return;
+  print(`\ntop SAE features at the last token (${formatToken(model.toTokens(prompt).tokens[0].at(-1)!.text)}):`);
+  const rows: string[][] = [];
+  for (const name of readdirSync(saesDir).sort()) {
+    const sae = loadSae(join(saesDir, name));
+    saeMatchesModel(sae, model);
+    const runner = SaeRunner.create(sae, { threads: threads ?? 1 });
+    try {
+      const labels = readLabels(join(saesDir, name));
+      const last = (await topFeaturesPerToken(model, runner, prompt, 3)).at(-1)!;
+      rows.push([sae.config.hookName, last.features.map((f) => `${f.index} (${f.activation.toFixed(2)})${labels.has(f.index) ? ` ${JSON.stringify(labels.get(f.index))}` : ''}`).join(', ')]);
+    } finally {
+      await runner.dispose();
+    }
+  }
+  print(table(['SAE', 'features (activation)'], rows));
 }
 
 function singleToken(model: HookedModel, text: string): number | undefined {

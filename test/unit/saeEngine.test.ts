@@ -4,7 +4,7 @@ import { textWindows } from '../../src/engine/analysis/textWindows';
 import { HookedModel } from '../../src/engine/hookedModel';
 import type { LoadedSae, SaeConfig } from '../../src/engine/sae/sae';
 import { evaluateSae } from '../../src/engine/sae/saeMetrics';
-import { runWithSae, saeInput, topFeaturesPerToken, zeroAblation } from '../../src/engine/sae/saeOnModel';
+import { featureActivations, runWithSae, saeInput, topFeaturesPerToken, zeroAblation } from '../../src/engine/sae/saeOnModel';
 import { SaeRunner } from '../../src/engine/sae/saeRunner';
 import { seededNormal } from '../../src/engine/synthetic/randomGpt2';
 import { tempCheckpoint } from '../fixtures/tempCheckpoint';
@@ -127,6 +127,19 @@ describe('SAEs on a model: splicing, ablation, top features, metrics', () => {
       assert.deepEqual(row.features.map((f) => f.index), dense.map((e) => e.i), `token ${t}`);
       row.features.forEach((f, j) => assert.ok(Math.abs(f.activation - dense[j].v) < 1e-6));
     });
+  });
+
+  test('dense activations of chosen features over a prompt agree with the top-k view and reject unknown features', async () => {
+    const hook = 'blocks.1.hook_resid_post';
+    const sae = runner(randomSae(hook, model.config.dModel, 96, 6));
+    const top = await topFeaturesPerToken(model, sae, 'Mary and John went', 3);
+    const chosen = [top[2].features[0].index, 95, top[1].features[1].index];
+    const { tokens, activations } = await featureActivations(model, sae, 'Mary and John went', chosen);
+    assert.equal(tokens.length, top.length);
+    assert.equal(activations.length, tokens.length * 3);
+    assert.ok(Math.abs(activations[2 * 3 + 0] - top[2].features[0].activation) < 1e-6);
+    assert.ok(Math.abs(activations[1 * 3 + 2] - top[1].features[1].activation) < 1e-6);
+    await assert.rejects(featureActivations(model, sae, 'Mary', [96]), /feature 96 is not one of the SAE's 96 features/);
   });
 
   test('metrics of a perfect SAE: FVE 1, CE loss recovered 1, KL 0, L0 = d_in', async () => {

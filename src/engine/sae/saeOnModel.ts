@@ -108,3 +108,17 @@ function rowFeatures(top: TopFeatures, row: number): { index: number; activation
   }
   return features;
 }
+
+/** Activations of chosen features at every token of a prompt: [tokens, features.length], in the order given. */
+export async function featureActivations(model: HookedModel, sae: SaeRunner, prompt: string, features: readonly number[], options: InputOptions = {}): Promise<{ tokens: TokenFeatures['token'][]; activations: Float32Array }> {
+  const { config } = sae;
+  for (const f of features) {
+    if (!Number.isInteger(f) || f < 0 || f >= config.dSae) throw new MechLensError(`feature ${f} is not one of the SAE's ${config.dSae} features (0–${config.dSae - 1})`);
+  }
+  const run = await model.runWithCache(prompt, [config.hookName], options);
+  const dense = (await sae.encode(saeInput(config, run.cache.get(config.hookName)!), { features: true })).features!;
+  const tokens = run.input.tokens[0];
+  const activations = new Float32Array(tokens.length * features.length);
+  tokens.forEach((_, t) => features.forEach((f, j) => (activations[t * features.length + j] = dense[t * config.dSae + f])));
+  return { tokens, activations };
+}

@@ -158,3 +158,30 @@ describe('SAEs on a model: splicing, ablation, top features, metrics', () => {
   });
 });
 
+
+describe('regressions', () => {
+  test('a transcoder reading one head of hook_z writes the whole output hook (splice and sae-eval)', async () => {
+    const { writeSaeLensV6 } = await import('../fixtures/saeFixtures');
+    const { loadSae } = await import('../../src/engine/sae/loadSae');
+    const checkpoint = tempCheckpoint({ seed: 32 });
+    const model = await HookedModel.load(checkpoint.dir, { threads: 1 });
+    const written = writeSaeLensV6(`${checkpoint.dir}/transcoder`, {
+      architecture: 'transcoder', dIn: model.config.dHead, dOut: model.config.dModel, dSae: 24, hookName: 'blocks.0.attn.hook_z', hookHeadIndex: 1, hookNameOut: 'blocks.0.hook_mlp_out', applyBDecToInput: false, seed: 9,
+    });
+    const sae = loadSae(written.path);
+    const runner = SaeRunner.create(sae, { threads: 1 });
+    try {
+      const clean = (await model.run(PROMPT)).data;
+      assert.ok(maxDiff((await runWithSae(model, runner, PROMPT, { useErrorTerm: true })).logits.data, clean) < 1e-5);
+      assert.ok(maxDiff((await runWithSae(model, runner, PROMPT)).logits.data, clean) > 1e-3, 'the reconstruction reaches hook_mlp_out');
+      const report = await evaluateSae(model, sae, runner, [{ source: 't', text: TEXT }], { contextSize: 12 });
+      assert.ok(Number.isFinite(report.fractionOfVarianceExplained));
+      await assert.rejects(evaluateSae(model, sae, runner, [{ source: 't', text: TEXT }], { maxWindows: 0 }), /window limit must be a positive integer/);
+      await assert.rejects(evaluateSae(model, sae, runner, [{ source: 't', text: TEXT }], { maxWindows: -1 }), /window limit must be a positive integer/);
+    } finally {
+      await runner.dispose();
+      await model.dispose();
+      checkpoint.cleanup();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { equalLengthBatches, textWindows } from '../analysis/textWindows';
 import { MechLensError } from '../errors';
 import type { HookedModel } from '../hookedModel';
 import type { LoadedSae } from './sae';
-import { saeInput, writeSaeOutput, zeroAblation } from './saeOnModel';
+import { outputLayout, saeInput, writeSaeOutput, zeroAblation } from './saeOnModel';
 import type { SaeRunner } from './saeRunner';
 
 /**
@@ -53,6 +53,9 @@ export interface EvaluateOptions {
 export async function evaluateSae(model: HookedModel, sae: LoadedSae, runner: SaeRunner, texts: { source: string; text: string }[], options: EvaluateOptions = {}): Promise<SaeReport> {
   const { config } = sae;
   const contextSize = options.contextSize ?? Math.min(128, model.config.nCtx);
+  if (options.maxWindows !== undefined && (!Number.isInteger(options.maxWindows) || options.maxWindows < 1)) {
+    throw new MechLensError(`the window limit must be a positive integer, got ${options.maxWindows}`);
+  }
   const windows = textWindows(model, texts, contextSize).slice(0, options.maxWindows);
   if (windows.length === 0) throw new MechLensError('the text set is empty: give files with text in them');
   const vocab = model.config.dVocab;
@@ -64,7 +67,7 @@ export async function evaluateSae(model: HookedModel, sae: LoadedSae, runner: Sa
     const hooks = [...new Set([config.hookName, config.hookNameOut])];
     const clean = await model.runWithCache({ ids }, hooks);
     const x = saeInput(config, clean.cache.get(config.hookName)!);
-    const y = config.transcoder ? saeInput({ ...config, hookHeadIndex: undefined }, clean.cache.get(config.hookNameOut)!) : x;
+    const y = config.transcoder ? saeInput(outputLayout(config), clean.cache.get(config.hookNameOut)!) : x;
     const { features, reconstruction } = await runner.encode(x, { features: true, reconstruction: true });
     acc.addReconstruction(y, reconstruction!, features!, (t) => t % p !== 0);
 
@@ -190,7 +193,7 @@ class Accumulator {
         denseOver10Percent: density.filter((d) => d > 0.1).length / this.dSae,
         histogram: logDensityHistogram(density),
       },
-      effectiveFeatures: effectiveFeatures(this.mass, weights.W_dec, config.dOut, config.dIn),
+      effectiveFeatures: effectiveFeatures(this.mass, weights.W_dec, config.dOut, config.dIn, config.architecture === 'topk' && config.rescaleActsByDecoderNorm),
     };
   }
 }
@@ -206,9 +209,13 @@ function logDensityHistogram(density: number[]): { edges: number[]; counts: numb
   return { edges, counts };
 }
 
-/** Weights |z_i| by ‖W_dec[i]‖ when decoder rows are not unit norm (algorithms.md §4, ours). */
-function effectiveFeatures(mass: Float64Array, decoder: Float32Array, dOut: number, width: number) {
+/**
+ * Weights |z_i| by ‖W_dec[i]‖, the size of what feature i adds to the reconstruction (algorithms.md §4,
+ * ours); a TopK SAE with rescale_acts_by_decoder_norm decodes z_i / ‖W_dec[i]‖, so there it is |z_i|.
+ */
+function effectiveFeatures(mass: Float64Array, decoder: Float32Array, dOut: number, width: number, decodesByNorm: boolean) {
   const weighted = Array.from(mass, (m, j) => {
+    if (decodesByNorm) return m;
     let norm = 0;
     for (let i = 0; i < dOut; i++) norm += decoder[j * dOut + i] ** 2;
     return m * Math.sqrt(norm);

@@ -21,8 +21,14 @@ export function saeInput(config: SaeConfig, value: Tensor): Float32Array {
   return out;
 }
 
-/** Writes rows [tokens, dOut] back into a hook value (in place), the inverse of saeInput. */
+/** The layout of the hook an SAE writes: a transcoder's head index belongs to its input hook only. */
+export function outputLayout(config: SaeConfig): SaeConfig {
+  return config.transcoder ? { ...config, hookHeadIndex: undefined } : config;
+}
+
+/** Writes rows [tokens, dOut] back into the SAE's output hook value (in place), the inverse of saeInput. */
 export function writeSaeOutput(config: SaeConfig, value: Tensor, rows: Float32Array): void {
+  config = outputLayout(config);
   if (config.hookHeadIndex === undefined) {
     value.data.set(rows);
     return;
@@ -54,7 +60,7 @@ export function spliceInterventions(sae: SaeRunner, options: SpliceOptions = {})
     }
     if (options.useErrorTerm) {
       // x̂' + (x − x̂): the unedited reconstruction's error is kept
-      const original = saeInput(config, target);
+      const original = saeInput(outputLayout(config), target);
       const unedited = encoded.reconstruction!;
       reconstruction = reconstruction.map((value, i) => value + (original[i] - unedited[i]));
     }
@@ -80,7 +86,7 @@ export function zeroAblation(config: SaeConfig): Intervention {
     hook: config.hookNameOut,
     op: 'edit',
     fn: (value) => {
-      writeSaeOutput(config, value, new Float32Array(saeInput(config, value).length));
+      writeSaeOutput(config, value, new Float32Array(saeInput(outputLayout(config), value).length));
       return value;
     },
   };

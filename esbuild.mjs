@@ -1,4 +1,4 @@
-// Bundles: the CLI (node/cjs) and the extension host entry (node/cjs).
+// Bundles: the CLI, the extension host entry and the engine process (all node/cjs).
 // onnxruntime-node is a native addon and stays external; vscode is provided by the editor.
 import * as esbuild from 'esbuild';
 
@@ -7,6 +7,7 @@ const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20'
 const builds = [
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { ...common, entryPoints: ['src/engineProcess/main.ts'], outfile: 'dist/engineProcess.js' },
 ];
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

@@ -1,0 +1,102 @@
+import { row, topK } from '../engine/analysis/topK';
+import { MechLensError } from '../engine/errors';
+import { HookedModel } from '../engine/hookedModel';
+import { readLabels } from '../engine/sae/labels';
+import { loadSae, saeMatchesModel } from '../engine/sae/loadSae';
+import { topFeaturesPerToken } from '../engine/sae/saeOnModel';
+import { SaeRunner } from '../engine/sae/saeRunner';
+import type { EngineMethod, EngineRequests, ErrorPayload } from '../protocol/engineProtocol';
+
+type Handlers = { [M in EngineMethod]: (params: EngineRequests[M]['params']) => Promise<EngineRequests[M]['result']> };
+
+interface AttachedSae {
+  runner: SaeRunner;
+  labels: Map<number, string>;
+}
+
+/**
+ * The engine behind the protocol: one loaded model and the SAEs attached to it. Requests are
+ * handled one at a time (the caller awaits each), so no two runs share onnxruntime at once.
+ */
+export class EngineService {
+  private model: HookedModel | undefined;
+  private readonly saes = new Map<string, AttachedSae>();
+
+  readonly handlers: Handlers = {
+    'engine/ping': async () => ({ pid: process.pid }),
+
+    'model/load': async ({ dir, threads }) => {
+      requireString(dir, 'dir');
+      await this.unload();
+      this.model = await HookedModel.load(dir, { threads });
+      const { modelType, nLayers, dModel, nHeads, dVocab, nCtx } = this.model.config;
+      return { dir, modelType, nLayers, dModel, nHeads, dVocab, nCtx, hookNames: [...this.model.hookNames] };
+    },
+
+    'model/predict': async ({ prompt, topK: k }) => {
+      requireString(prompt, 'prompt');
+      requirePositiveInt(k, 'topK');
+      const model = this.requireModel();
+      const result = await model.runWithHooks(prompt, []);
+      const tokens = result.input.tokens[0];
+      return {
+        tokens: tokens.map(({ id, text, span }) => ({ id, text, span })),
+        predictions: tokens.map((_, position) => topK(row(result.logits.data, model.config.dVocab, position), k).map((p) => ({ ...p, text: model.tokenizer.decode([p.id]) }))),
+      };
+    },
+
+    'sae/load': async ({ path, hookName, centerInput }) => {
+      requireString(path, 'path');
+      const model = this.requireModel();
+      const sae = loadSae(path, { hookName, centerInput });
+      saeMatchesModel(sae, model);
+      const id = `${sae.config.hookName}@${path}`;
+      await this.saes.get(id)?.runner.dispose();
+      this.saes.set(id, { runner: SaeRunner.create(sae, { threads: 1 }), labels: readLabels(path) });
+      const { hookName: hook, architecture, dIn, dSae } = sae.config;
+      return { id, path, hookName: hook, architecture, dIn, dSae };
+    },
+
+    'sae/topFeatures': async ({ saeId, prompt, topK: k }) => {
+      requireString(prompt, 'prompt');
+      requirePositiveInt(k, 'topK');
+      const sae = this.saes.get(saeId);
+      if (!sae) throw new MechLensError(`no SAE ${JSON.stringify(saeId)} is loaded (load it with sae/load first)`);
+      const rows = await topFeaturesPerToken(this.requireModel(), sae.runner, prompt, k);
+      return rows.map(({ token, features }) => ({
+        token: { id: token.id, text: token.text, span: token.span },
+        features: features.map((f) => ({ ...f, label: sae.labels.get(f.index) })),
+      }));
+    },
+  };
+
+  async handle<M extends EngineMethod>(method: M, params: EngineRequests[M]['params']): Promise<EngineRequests[M]['result']> {
+    return (this.handlers[method] as (p: typeof params) => Promise<EngineRequests[M]['result']>)(params);
+  }
+
+  async unload(): Promise<void> {
+    for (const sae of this.saes.values()) await sae.runner.dispose();
+    this.saes.clear();
+    await this.model?.dispose();
+    this.model = undefined;
+  }
+
+  private requireModel(): HookedModel {
+    if (!this.model) throw new MechLensError('no model is loaded (load one with model/load first)');
+    return this.model;
+  }
+}
+
+/** What the caller is told of a failure: the message of a user error as is, else an internal error. */
+export function errorPayload(error: unknown): ErrorPayload {
+  if (error instanceof MechLensError) return { message: error.message, userError: true };
+  return { message: `internal error in the engine: ${(error as Error)?.stack ?? String(error)}`, userError: false };
+}
+
+function requireString(value: unknown, field: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw new MechLensError(`${field} must be a non-empty string`);
+}
+
+function requirePositiveInt(value: unknown, field: string): void {
+  if (!Number.isInteger(value) || (value as number) < 1) throw new MechLensError(`${field} must be a positive integer, got ${JSON.stringify(value)}`);
+}

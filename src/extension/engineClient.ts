@@ -1,0 +1,123 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { withEngineEnv } from '../engine/processEnv';
+import { isResponseMessage, type EngineMethod, type EngineRequests, type RequestMessage } from '../protocol/engineProtocol';
+
+/** A failed request: `userError` messages are the user's to fix (a missing file), others are bugs or crashes. */
+export class EngineRequestError extends Error {
+  override readonly name = 'EngineRequestError';
+  constructor(
+    message: string,
+    readonly userError: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface EngineClientOptions {
+  /** The engine process's entry script (dist/engineProcess.js, or the TypeScript source with tsx). */
+  entry: string;
+  /** Node flags for the engine process (e.g. ['--import', 'tsx'] to run the sources). */
+  execArgv?: string[];
+  /** Called once for each time the engine process dies unasked; the next request restarts it. */
+  onCrash?: (message: string) => void;
+  /** Per-request time limit, unless a request gives its own. Default 5 minutes. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The extension host's side of the engine process: typed requests, each answered or failed within
+ * its time limit. A process that dies or hangs is killed and restarted on the next request, which
+ * first replays the requests that built its state (the model, the SAEs).
+ */
+export class EngineClient {
+  private child: ChildProcess | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  /** model/load and the sae/loads after it, replayed into a restarted process. */
+  private stateRequests: { method: EngineMethod; params: unknown }[] = [];
+  private disposed = false;
+
+  constructor(private readonly options: EngineClientOptions) {}
+
+  /** The engine process's pid, when one is running. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async request<M extends EngineMethod>(method: M, params: EngineRequests[M]['params'], timeoutMs?: number): Promise<EngineRequests[M]['result']> {
+    if (this.disposed) throw new EngineRequestError('the engine client was disposed', false);
+    if (!this.child) await this.start();
+    const result = (await this.send(method, params, timeoutMs)) as EngineRequests[M]['result'];
+    if (method === 'model/load') this.stateRequests = [{ method, params }];
+    else if (method === 'sae/load') this.stateRequests.push({ method, params });
+    return result;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stop(new EngineRequestError('the engine client was disposed', false));
+  }
+
+  private async start(): Promise<void> {
+    const child = fork(this.options.entry, [], { execArgv: this.options.execArgv ?? [], env: withEngineEnv(), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = child;
+    child.on('message', (message) => this.receive(message));
+    child.on('exit', (code, signal) => {
+      if (this.child !== child) return; // a process we stopped on purpose
+      this.child = undefined;
+      const reason = `the engine process stopped (${signal ? `signal ${signal}` : `exit code ${code}`}); it restarts with the next request`;
+      this.failAll(new EngineRequestError(reason, false));
+      this.options.onCrash?.(reason);
+    });
+    const replay = this.stateRequests;
+    for (const { method, params } of replay) await this.send(method, params as never);
+  }
+
+  private send(method: EngineMethod, params: unknown, timeoutMs = this.options.timeoutMs ?? 300_000): Promise<unknown> {
+    const child = this.child;
+    if (!child) return Promise.reject(new EngineRequestError('the engine process is not running', false));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        // A run that does not answer in time may be stuck in native code: only a new process is safe.
+        this.pending.delete(id);
+        reject(new EngineRequestError(`${method} took longer than ${timeoutMs} ms; the engine was restarted`, false));
+        this.stop(new EngineRequestError('the engine was restarted after a request timed out', false));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      const message: RequestMessage = { kind: 'request', id, method, params: params as never };
+      child.send(message);
+    });
+  }
+
+  private receive(message: unknown): void {
+    if (!isResponseMessage(message)) return;
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    this.pending.delete(message.id);
+    clearTimeout(pending.timer);
+    if (message.ok) pending.resolve(message.result);
+    else pending.reject(new EngineRequestError(message.error.message, message.error.userError));
+  }
+
+  private stop(reason: Error): void {
+    const child = this.child;
+    this.child = undefined;
+    this.failAll(reason);
+    child?.kill('SIGKILL');
+  }
+
+  private failAll(error: Error): void {
+    for (const { reject, timer } of this.pending.values()) {
+      clearTimeout(timer);
+      reject(error);
+    }
+    this.pending.clear();
+  }
+}

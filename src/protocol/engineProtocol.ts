@@ -1,0 +1,94 @@
+/**
+ * Messages between the extension host and the engine process (over Node's IPC channel with
+ * advanced serialisation, so typed arrays cross as bytes). Requests are `noun/verb`; every
+ * request gets exactly one response with its id. This file imports nothing.
+ */
+
+export interface ModelSummary {
+  dir: string;
+  modelType: string;
+  nLayers: number;
+  dModel: number;
+  nHeads: number;
+  dVocab: number;
+  nCtx: number;
+  hookNames: string[];
+}
+
+export interface TokenSummary {
+  id: number;
+  text: string;
+  span: [number, number];
+}
+
+export interface PredictionSummary {
+  id: number;
+  text: string;
+  logit: number;
+  logProb: number;
+}
+
+export interface PromptPredictions {
+  tokens: TokenSummary[];
+  /** For each position, the top-k next-token predictions. */
+  predictions: PredictionSummary[][];
+}
+
+export interface SaeSummary {
+  id: string;
+  path: string;
+  hookName: string;
+  architecture: string;
+  dIn: number;
+  dSae: number;
+}
+
+export interface TokenFeatureSummary {
+  token: TokenSummary;
+  features: { index: number; activation: number; label?: string }[];
+}
+
+/** Every request the engine answers: its parameters and its result. */
+export interface EngineRequests {
+  'engine/ping': { params: Record<string, never>; result: { pid: number } };
+  'model/load': { params: { dir: string; threads?: number }; result: ModelSummary };
+  'model/predict': { params: { prompt: string; topK: number }; result: PromptPredictions };
+  'sae/load': { params: { path: string; hookName?: string; centerInput?: boolean }; result: SaeSummary };
+  'sae/topFeatures': { params: { saeId: string; prompt: string; topK: number }; result: TokenFeatureSummary[] };
+}
+
+export type EngineMethod = keyof EngineRequests;
+
+export interface RequestMessage<M extends EngineMethod = EngineMethod> {
+  kind: 'request';
+  id: number;
+  method: M;
+  params: EngineRequests[M]['params'];
+}
+
+export interface ErrorPayload {
+  message: string;
+  /** True for bad input (a missing file, a wrong field), shown to the user as is; false for a bug. */
+  userError: boolean;
+}
+
+export type ResponseMessage =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: ErrorPayload };
+
+const METHODS: readonly EngineMethod[] = ['engine/ping', 'model/load', 'model/predict', 'sae/load', 'sae/topFeatures'];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks an incoming message's envelope before anything acts on it. */
+export function isRequestMessage(value: unknown): value is RequestMessage {
+  return isRecord(value) && value.kind === 'request' && Number.isSafeInteger(value.id) && METHODS.includes(value.method as EngineMethod) && isRecord(value.params);
+}
+
+export function isResponseMessage(value: unknown): value is ResponseMessage {
+  if (!isRecord(value) || value.kind !== 'response' || !Number.isSafeInteger(value.id)) return false;
+  if (value.ok === true) return 'result' in value;
+  return value.ok === false && isRecord(value.error) && typeof value.error.message === 'string' && typeof value.error.userError === 'boolean';
+}

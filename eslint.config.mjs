@@ -21,7 +21,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
-  { files: ['src/engine/**/*.ts'], rules: { 'no-restricted-imports': ['error', engineRestrictions] } },
+  { files: ['src/engine/**/*.ts', 'src/promptFile/**/*.ts'], rules: { 'no-restricted-imports': ['error', engineRestrictions] } },
   {
     files: ['src/protocol/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['*', '!./*'], message: 'src/protocol imports nothing but itself.' }] }] },

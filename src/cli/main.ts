@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MechLensError } from '../engine/errors';
 import { GPT2_PRESETS, writeRandomGpt2, type Gpt2Preset } from '../engine/synthetic/randomGpt2';
+import { checkPromptsCommand } from './checkPromptsCommand';
 import { demoCommand } from './demoCommand';
 import { runCommand } from './runCommand';
 import { featuresCommand, saeEvalCommand } from './saeCommands';
@@ -15,6 +16,8 @@ const USAGE = `usage:
       each token's top SAE features (with labels from labels.json beside the SAE)
   mechlens sae-eval --model DIR --sae PATH [--hook NAME] [--context N] [--max-windows N] [--json] FILE…
       SAE quality over text files: L0, FVE, MSE, cosine, CE loss recovered, KL, density, effective features
+  mechlens check-prompts FILE…
+      list the cases of .prompts files and report their problems
   mechlens demo [--model DIR]
       the main job on the embedded default model
 SAE PATH: a SAELens folder (cfg.json, sae_weights.safetensors), a sparsify hookpoint folder
@@ -54,6 +57,11 @@ async function dispatch(argv: string[], print: (line: string) => void): Promise<
       return features(rest, print);
     case 'sae-eval':
       return saeEval(rest, print);
+    case 'check-prompts': {
+      const { positionals } = parse(rest, {});
+      if (positionals.length === 0) throw new UsageError('check-prompts needs at least one file');
+      return checkPromptsCommand(positionals, print);
+    }
     case 'demo': {
       const { values } = parse(rest, { model: { type: 'string' }, threads: { type: 'string' } });
       return demoCommand({ model: values.model as string | undefined, threads: optionalInt(values.threads, '--threads') }, print);

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MechLensError } from '../engine/errors';
-import { GPT2_PRESETS, writeRandomGpt2, type Gpt2Preset } from '../engine/synthetic/randomGpt2';
+import { GPT2_PRESETS, writeRandomGpt2, type Gpt2Preset, type Gpt2Shape } from '../engine/synthetic/randomGpt2';
 import { checkPromptsCommand } from './checkPromptsCommand';
 import { demoCommand } from './demoCommand';
 import { runCommand } from './runCommand';
@@ -11,7 +11,8 @@ const USAGE = `usage:
       tokens and top next-token predictions; --json: every position's top-k ids and logits;
       --cache: every hook with its shape and norm
   mechlens generate --preset ${Object.keys(GPT2_PRESETS).join('|')} --out DIR [--dtype F32|F16|BF16] [--seed N] [--shards N]
-      write a random GPT-2 checkpoint in the HuggingFace layout
+                    [--layers N] [--d-model N] [--heads N] [--positions N] [--vocab N] [--d-mlp N]
+      write a random GPT-2 checkpoint in the HuggingFace layout (a preset, with any dimension overridden)
   mechlens features --model DIR --sae PATH [--hook NAME] [--top-k N] [--json] [--no-bos] "prompt"
       each token's top SAE features (with labels from labels.json beside the SAE)
   mechlens sae-eval --model DIR --sae PATH [--hook NAME] [--context N] [--max-windows N] [--json] FILE…
@@ -160,14 +161,39 @@ async function generate(args: string[], print: (line: string) => void): Promise<
     dtype: { type: 'string', default: 'F32' },
     seed: { type: 'string', default: '0' },
     shards: { type: 'string', default: '1' },
+    layers: { type: 'string' },
+    'd-model': { type: 'string' },
+    heads: { type: 'string' },
+    positions: { type: 'string' },
+    vocab: { type: 'string' },
+    'd-mlp': { type: 'string' },
   });
   const preset = values.preset as string;
   if (!(preset in GPT2_PRESETS)) throw new UsageError(`unknown preset ${JSON.stringify(preset)}`);
   if (typeof values.out !== 'string') throw new UsageError('generate needs --out DIR');
   const dtype = values.dtype as string;
   if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') throw new UsageError(`--dtype must be F32, F16 or BF16, got ${dtype}`);
-  writeRandomGpt2(values.out, { shape: GPT2_PRESETS[preset as Gpt2Preset], dtype, seed: optionalInt(values.seed, '--seed'), shards: optionalInt(values.shards, '--shards') });
-  print(`wrote a random ${preset} GPT-2 checkpoint (${dtype}) to ${values.out}`);
+  const base: Gpt2Shape = GPT2_PRESETS[preset as Gpt2Preset];
+  const dimension = (flag: string, value: unknown, fallback: number | undefined) => {
+    const n = optionalInt(value, flag);
+    if (n !== undefined && n < 1) throw new UsageError(`${flag} must be a positive integer, got ${n}`);
+    return n ?? fallback;
+  };
+  const shape: Gpt2Shape = {
+    nLayers: dimension('--layers', values.layers, base.nLayers)!,
+    dModel: dimension('--d-model', values['d-model'], base.dModel)!,
+    nHeads: dimension('--heads', values.heads, base.nHeads)!,
+    nPositions: dimension('--positions', values.positions, base.nPositions)!,
+    vocabSize: dimension('--vocab', values.vocab, base.vocabSize),
+    nInner: dimension('--d-mlp', values['d-mlp'], base.nInner),
+  };
+  if (shape.dModel % shape.nHeads !== 0) throw new UsageError(`--d-model ${shape.dModel} must be divisible by --heads ${shape.nHeads}`);
+  try {
+    writeRandomGpt2(values.out, { shape, dtype, seed: optionalInt(values.seed, '--seed'), shards: optionalInt(values.shards, '--shards') });
+  } catch (e) {
+    throw new MechLensError(`cannot write ${values.out}: ${(e as Error).message}`, values.out);
+  }
+  print(`wrote a random GPT-2 checkpoint (${shape.nLayers} layers, d_model ${shape.dModel}, ${shape.nHeads} heads, ${dtype}) to ${values.out}`);
 }
 
 function parse<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {

@@ -347,3 +347,27 @@ describe('bin/mechlens.js', () => {
     assert.equal(report.predictions[0].top.length, 10);
   });
 });
+
+describe('generate at any size', () => {
+  test('dimension flags override the preset, and the checkpoint loads with that shape', async () => {
+    const { tempDir } = await import('../fixtures/tempCheckpoint');
+    const { HookedModel } = await import('../../src/engine/hookedModel');
+    const { dir, cleanup } = tempDir();
+    try {
+      const out = `${dir}/custom`;
+      const lines: string[] = [];
+      assert.equal(await main(['generate', '--out', out, '--layers', '3', '--d-model', '24', '--heads', '3', '--positions', '20', '--d-mlp', '40', '--vocab', '700'], (l) => lines.push(l), (l) => lines.push(l)), 0, lines.join('\n'));
+      const model = await HookedModel.load(out, { threads: 1 });
+      try {
+        assert.deepEqual([model.config.nLayers, model.config.dModel, model.config.nHeads, model.config.nCtx, model.config.dMlp, model.config.dVocab], [3, 24, 3, 20, 40, 700]);
+        assert.equal((await model.run({ ids: [[1, 2, 3]] })).dims.join(), '1,3,700');
+      } finally {
+        await model.dispose();
+      }
+      assert.equal(await main(['generate', '--out', `${dir}/bad`, '--d-model', '25', '--heads', '3'], () => {}, () => {}), 2);
+      assert.equal(await main(['generate', '--out', `${dir}/bad`, '--layers', '0'], () => {}, () => {}), 2);
+    } finally {
+      cleanup();
+    }
+  });
+});

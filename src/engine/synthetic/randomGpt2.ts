@@ -27,7 +27,7 @@ export const GPT2_PRESETS = {
   small: { nLayers: 4, dModel: 64, nHeads: 4, nPositions: 128 },
   /** GPT-2 small's shape: 124M parameters. */
   'gpt2-small': { nLayers: 12, dModel: 768, nHeads: 12, nPositions: 1024, vocabSize: 50257 },
-} satisfies Record<string, Gpt2Shape>;
+} as const satisfies Record<string, Gpt2Shape>;
 
 export type Gpt2Preset = keyof typeof GPT2_PRESETS;
 

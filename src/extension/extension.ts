@@ -1,13 +1,27 @@
 import * as vscode from 'vscode';
+import { registerLoadModel } from './commands/loadModel';
+import { EngineHost } from './engineHost';
+import { TokenHoverProvider } from './hovers/tokenHoverProvider';
+import { createStatusBar } from './statusBar';
 
 /**
- * The extension host entry. It loads nothing heavy: the engine runs in its own process,
- * started on first use (the extension issue wires the commands, hovers and views).
+ * Wires the services; loads nothing heavy. The engine process starts on the first hover or
+ * command, and the model loads then.
  */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('MechLens', { log: true });
-  context.subscriptions.push(log, vscode.commands.registerCommand('mechlens.showLog', () => log.show()));
-  log.info('MechLens activated');
+  const engine = new EngineHost(context.extensionPath, log);
+  context.subscriptions.push(
+    log,
+    engine,
+    createStatusBar(engine),
+    registerLoadModel(engine),
+    vscode.commands.registerCommand('mechlens.showLog', () => log.show()),
+    vscode.languages.registerHoverProvider({ language: 'mechlens-prompts' }, new TokenHoverProvider(engine)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('mechlens.model') || event.affectsConfiguration('mechlens.sae') || event.affectsConfiguration('mechlens.engine')) engine.reset();
+    }),
+  );
 }
 
 export function deactivate(): void {}

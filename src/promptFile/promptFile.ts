@@ -35,6 +35,8 @@ export interface PromptCase {
   wrong?: string;
   /** The line each field's value starts on. */
   fieldLines: Partial<Record<CaseField, number>>;
+  /** Where each value's text starts in the document, when its characters appear there one for one (not quoted). */
+  valueStarts: Partial<Record<CaseField, { line: number; character: number }>>;
 }
 
 export interface PromptFileProblem {
@@ -67,7 +69,7 @@ export function parsePromptFile(text: string): ParsedPromptFile {
       if (!NAME.test(name)) problems.push({ line: i, message: `case name ${JSON.stringify(name)}: use letters, digits, '.', '_' and '-', starting with a letter or digit` });
       else if (names.has(name)) problems.push({ line: i, message: `case ${JSON.stringify(name)} is already defined on line ${names.get(name)! + 1}` });
       names.set(name, i);
-      current = { name, line: i, endLine: i, fieldLines: {} };
+      current = { name, line: i, endLine: i, fieldLines: {}, valueStarts: {} };
       cases.push(current);
       continue;
     }
@@ -90,6 +92,7 @@ export function parsePromptFile(text: string): ParsedPromptFile {
     } else if ('value' in value) {
       current[key] = value.value;
       current.fieldLines[key] = i;
+      if (value.start) current.valueStarts[key] = value.start;
     }
     if (current) current.endLine = value.lastLine;
     i = value.lastLine;
@@ -99,12 +102,12 @@ export function parsePromptFile(text: string): ParsedPromptFile {
   return { cases, problems };
 }
 
-type Value = { value: string; lastLine: number } | { problem: string; lastLine: number };
+type Value = { value: string; lastLine: number; start?: { line: number; character: number } } | { problem: string; lastLine: number };
 
 function readValue(lines: string[], line: number, raw: string): Value {
   if (raw.trim() === '"""') {
     for (let end = line + 1; end < lines.length; end++) {
-      if (lines[end].trim() === '"""') return { value: lines.slice(line + 1, end).join('\n'), lastLine: end };
+      if (lines[end].trim() === '"""') return { value: lines.slice(line + 1, end).join('\n'), lastLine: end, start: { line: line + 1, character: 0 } };
     }
     return { problem: 'the """ block is never closed', lastLine: lines.length - 1 };
   }
@@ -117,7 +120,38 @@ function readValue(lines: string[], line: number, raw: string): Value {
     }
     return { problem: `${raw.trim()} is not a valid quoted string (JSON escapes, e.g. "\\" Mary\\"")`, lastLine: line };
   }
-  return { value: raw, lastLine: line };
+  return { value: raw, lastLine: line, start: { line, character: lines[line].length - raw.length } };
+}
+
+/**
+ * The offset in a case field's value of a document position, or undefined when the position is
+ * outside the value or the value is quoted (its characters do not map one for one).
+ */
+export function valueOffsetAt(c: PromptCase, field: CaseField, line: number, character: number): number | undefined {
+  const start = c.valueStarts[field];
+  const value = c[field];
+  if (!start || value === undefined) return undefined;
+  const valueLines = value.split('\n');
+  const index = line - start.line;
+  if (index < 0 || index >= valueLines.length) return undefined;
+  const column = index === 0 ? character - start.character : character;
+  if (column < 0 || column > valueLines[index].length) return undefined;
+  return valueLines.slice(0, index).reduce((sum, l) => sum + l.length + 1, 0) + column;
+}
+
+/** The document position of an offset in a field's value (the inverse of valueOffsetAt). */
+export function positionOfValueOffset(c: PromptCase, field: CaseField, offset: number): { line: number; character: number } | undefined {
+  const start = c.valueStarts[field];
+  const value = c[field];
+  if (!start || value === undefined || offset < 0 || offset > value.length) return undefined;
+  const before = value.slice(0, offset).split('\n');
+  const line = start.line + before.length - 1;
+  return { line, character: (before.length === 1 ? start.character : 0) + before[before.length - 1].length };
+}
+
+/** The case whose lines hold a document line. */
+export function caseAtLine(cases: readonly PromptCase[], line: number): PromptCase | undefined {
+  return cases.find((c) => line >= c.line && line <= c.endLine);
 }
 
 function caseProblems(c: PromptCase): PromptFileProblem[] {

@@ -137,3 +137,21 @@ describe('the prompt-file language', () => {
     }
   });
 });
+
+describe('document positions in prompt values', () => {
+  test('offsets map one for one for plain and block values, not for quoted ones', async () => {
+    const { valueOffsetAt, caseAtLine } = await import('../../src/promptFile/promptFile');
+    const text = ['[a]', 'prompt: Hello world', 'answer: " x"', '[b]', 'prompt: """', 'first line', 'second', '"""'].join('\n');
+    const { cases } = parsePromptFile(text);
+    const [a, b] = cases;
+    assert.equal(caseAtLine(cases, 2), a);
+    assert.equal(caseAtLine(cases, 6), b);
+    assert.equal(valueOffsetAt(a, 'prompt', 1, 8), 0, 'the H of Hello');
+    assert.equal(a.prompt![valueOffsetAt(a, 'prompt', 1, 14)!], 'w');
+    assert.equal(valueOffsetAt(a, 'prompt', 1, 3), undefined, 'on the key');
+    assert.equal(valueOffsetAt(a, 'answer', 2, 10), undefined, 'quoted values do not map');
+    assert.equal(b.prompt![valueOffsetAt(b, 'prompt', 6, 2)!], 'c', 'the c of second');
+    assert.equal(valueOffsetAt(b, 'prompt', 6, 2), 'first line\n'.length + 2);
+    assert.equal(valueOffsetAt(b, 'prompt', 7, 0), undefined, 'the closing line');
+  });
+});

@@ -1,0 +1,99 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { ModelSummary, SaeSummary } from '../protocol/engineProtocol';
+import { readSettings } from './config';
+import { EngineClient, EngineRequestError } from './engineClient';
+import { AnalysisCache, type PromptAnalysis } from './hovers/analysisCache';
+
+export type EngineState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; model: ModelSummary; saes: SaeSummary[] } | { kind: 'failed'; message: string };
+
+/**
+ * The extension's one engine: its process (started on first use), the configured model and SAEs
+ * (the embedded default when none is set), and the analyses of prompts for hovers.
+ */
+export class EngineHost implements vscode.Disposable {
+  private readonly client: EngineClient;
+  private loaded: Promise<{ model: ModelSummary; saes: SaeSummary[] }> | undefined;
+  private readonly changed = new vscode.EventEmitter<EngineState>();
+  readonly onDidChangeState = this.changed.event;
+  readonly analyses: AnalysisCache;
+
+  constructor(
+    private readonly extensionPath: string,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.client = new EngineClient({
+      entry: join(extensionPath, 'dist', 'engineProcess.js'),
+      onCrash: (message) => {
+        log.error(message);
+        void vscode.window.showWarningMessage(`MechLens: ${message}.`);
+      },
+    });
+    this.analyses = new AnalysisCache((prompt) => this.analyse(prompt));
+  }
+
+  /** Loads the configured model and SAEs once; later calls share the same load. */
+  ensureLoaded(): Promise<{ model: ModelSummary; saes: SaeSummary[] }> {
+    if (!this.loaded) {
+      this.changed.fire({ kind: 'loading' });
+      this.loaded = this.load().then(
+        (state) => {
+          this.changed.fire({ kind: 'ready', ...state });
+          return state;
+        },
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          this.log.error(`loading failed: ${message}`);
+          this.changed.fire({ kind: 'failed', message });
+          this.loaded = undefined;
+          throw error;
+        },
+      );
+    }
+    return this.loaded;
+  }
+
+  /** Settings changed: forget the loaded model and every analysis. */
+  reset(): void {
+    this.loaded = undefined;
+    this.analyses.clear();
+    this.changed.fire({ kind: 'idle' });
+  }
+
+  dispose(): void {
+    this.client.dispose();
+    this.changed.dispose();
+  }
+
+  private async load(): Promise<{ model: ModelSummary; saes: SaeSummary[] }> {
+    const settings = readSettings();
+    const defaults = join(this.extensionPath, 'media', 'default');
+    const modelDir = settings.modelPath || join(defaults, 'model');
+    const started = Date.now();
+    const model = await this.client.request('model/load', { dir: modelDir, threads: settings.threads || undefined });
+    const saePaths = settings.modelPath ? settings.saePaths : [...settings.saePaths, ...embeddedSaes(join(defaults, 'saes'))];
+    const saes: SaeSummary[] = [];
+    for (const { path, hook } of saePaths) saes.push(await this.client.request('sae/load', { path, hookName: hook }));
+    this.log.info(`loaded ${model.modelType} from ${modelDir} with ${saes.length} SAEs in ${Date.now() - started} ms`);
+    return { model, saes };
+  }
+
+  private async analyse(prompt: string): Promise<PromptAnalysis> {
+    const { saes } = await this.ensureLoaded();
+    const settings = readSettings();
+    const predictions = await this.client.request('model/predict', { prompt, topK: settings.hoverPredictions });
+    const features = [];
+    for (const sae of saes) features.push({ sae, tokens: await this.client.request('sae/topFeatures', { saeId: sae.id, prompt, topK: settings.hoverFeatures }) });
+    return { predictions, features };
+  }
+}
+
+function embeddedSaes(dir: string): { path: string; hook?: string }[] {
+  return existsSync(dir) ? readdirSync(dir).sort().map((name) => ({ path: join(dir, name) })) : [];
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof EngineRequestError) return error.userError ? error.message : `internal error: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

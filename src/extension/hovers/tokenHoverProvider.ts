@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import { caseAtLine, parsePromptFile, positionOfValueOffset, valueOffsetAt, type CaseField, type ParsedPromptFile } from '../../promptFile/promptFile';
+import { readSettings } from '../config';
+import { describeError, type EngineHost } from '../engineHost';
+import { tokenIndexAt } from './analysisCache';
+import { hoverMarkdown } from './hoverMarkdown';
+
+const PROMPT_FIELDS: CaseField[] = ['prompt', 'clean', 'corrupted'];
+
+/** Hovers on prompt text in .prompts files: the token, its top SAE features, and the next-token predictions. */
+export class TokenHoverProvider implements vscode.HoverProvider {
+  private parsed: { uri: string; version: number; file: ParsedPromptFile } | undefined;
+
+  constructor(private readonly engine: EngineHost) {}
+
+  async provideHover(document: vscode.TextDocument, position: vscode.Position, cancel: vscode.CancellationToken): Promise<vscode.Hover | undefined> {
+    const file = this.parse(document);
+    const promptCase = caseAtLine(file.cases, position.line);
+    if (!promptCase) return undefined;
+    const field = PROMPT_FIELDS.find((f) => valueOffsetAt(promptCase, f, position.line, position.character) !== undefined);
+    if (!field) return undefined;
+    const offset = valueOffsetAt(promptCase, field, position.line, position.character)!;
+    let analysis;
+    try {
+      analysis = await this.engine.analyses.get(promptCase[field]!);
+    } catch (error) {
+      return new vscode.Hover(plain(`MechLens: ${describeError(error)}`));
+    }
+    if (cancel.isCancellationRequested) return undefined;
+    const index = tokenIndexAt(analysis.predictions.tokens, offset);
+    if (index === undefined) return undefined;
+    const token = analysis.predictions.tokens[index];
+    const markdown = hoverMarkdown({
+      token,
+      position: index,
+      featureSets: analysis.features.map((f) => ({ hookName: f.sae.hookName, saeId: f.sae.id, features: f.tokens[index].features })),
+      predictions: analysis.predictions.predictions[index].slice(0, readSettings().hoverPredictions),
+    });
+    const start = positionOfValueOffset(promptCase, field, token.span[0]);
+    const end = positionOfValueOffset(promptCase, field, token.span[1]);
+    const range = start && end ? new vscode.Range(start.line, start.character, end.line, end.character) : undefined;
+    return new vscode.Hover(plain(markdown), range);
+  }
+
+  private parse(document: vscode.TextDocument): ParsedPromptFile {
+    const uri = document.uri.toString();
+    if (this.parsed?.uri !== uri || this.parsed.version !== document.version) this.parsed = { uri, version: document.version, file: parsePromptFile(document.getText()) };
+    return this.parsed.file;
+  }
+}
+
+/** Markdown with HTML off and no command links trusted: all model and file text is already escaped. */
+function plain(markdown: string): vscode.MarkdownString {
+  const result = new vscode.MarkdownString(markdown);
+  result.supportHtml = false;
+  result.isTrusted = false;
+  return result;
+}
+

@@ -155,3 +155,19 @@ describe('document positions in prompt values', () => {
     assert.equal(valueOffsetAt(b, 'prompt', 7, 0), undefined, 'the closing line');
   });
 });
+
+describe('document positions of value offsets', () => {
+  test('positionOfValueOffset inverts valueOffsetAt on every character', async () => {
+    const { valueOffsetAt, positionOfValueOffset } = await import('../../src/promptFile/promptFile');
+    const blockMark = '"'.repeat(3);
+    const { cases } = parsePromptFile(['[a]', 'prompt: Hello world', '[b]', `prompt: ${blockMark}`, 'first line', 'second', blockMark].join('\n'));
+    assert.equal(cases.length, 2);
+    for (const c of cases) {
+      for (let offset = 0; offset <= c.prompt!.length; offset++) {
+        const position = positionOfValueOffset(c, 'prompt', offset)!;
+        assert.equal(valueOffsetAt(c, 'prompt', position.line, position.character), offset, `${c.name} offset ${offset}`);
+      }
+      assert.equal(positionOfValueOffset(c, 'prompt', c.prompt!.length + 1), undefined);
+    }
+  });
+});

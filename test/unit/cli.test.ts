@@ -8,50 +8,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { main } from '../../src/cli/main';
 import { HookedModel } from '../../src/engine/hookedModel';
 import { SafetensorsFile } from '../../src/engine/model/safetensors';
 import { END_OF_TEXT } from '../../src/engine/synthetic/byteLevelTokenizer';
 import { norm } from '../../src/engine/tensor';
 import { editJson } from '../fixtures/corruptFiles';
+import { assertUserFailure, assertUsageFailure as usageFailure, cli, type Outcome } from '../fixtures/cliOutcome';
 import { tempCheckpoint, tempDir } from '../fixtures/tempCheckpoint';
+
+const assertUsageFailure = (outcome: Outcome, fragment: string) => usageFailure(outcome, fragment, 'mechlens run --model DIR');
 
 const repoRoot = resolve(__dirname, '..', '..');
 
-interface Outcome {
-  code: number;
-  out: string[];
-  err: string[];
-}
-
-async function cli(...argv: string[]): Promise<Outcome> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (line) => out.push(line), (line) => err.push(line));
-  return { code, out, err };
-}
-
-/** A bad-input outcome: exit 1, nothing on stdout, one line on stderr starting "mechlens:" and containing every fragment. */
-function assertUserFailure(outcome: Outcome, fragments: string[]): void {
-  assert.equal(outcome.code, 1, `exit code; stderr: ${outcome.err.join('|')}`);
-  assert.deepEqual(outcome.out, []);
-  assert.equal(outcome.err.length, 1, `one error line: ${JSON.stringify(outcome.err)}`);
-  const line = outcome.err[0];
-  assert.ok(!line.includes('\n'), `one line: ${JSON.stringify(line)}`);
-  assert.ok(line.startsWith('mechlens: '), line);
-  assert.ok(!/\n\s+at /.test(line) && !line.includes('internal error'), `no stack trace: ${line}`);
-  for (const fragment of fragments) assert.ok(line.includes(fragment), `${JSON.stringify(line)} should contain ${JSON.stringify(fragment)}`);
-}
-
-/** A usage outcome: exit 2 with the usage text. */
-function assertUsageFailure(outcome: Outcome, fragment: string): void {
-  assert.equal(outcome.code, 2, `exit code; stderr: ${outcome.err.join('|')}`);
-  assert.deepEqual(outcome.out, []);
-  const text = outcome.err.join('\n');
-  assert.ok(text.startsWith('mechlens: '), text);
-  assert.ok(text.includes(fragment), `${JSON.stringify(text)} should contain ${JSON.stringify(fragment)}`);
-  assert.ok(text.includes('usage:') && text.includes('mechlens run --model DIR'), text);
-}
 
 interface Report {
   model: { dir: string; modelType: string; nLayers: number; dModel: number; dVocab: number; nCtx: number };
@@ -355,8 +323,8 @@ describe('generate at any size', () => {
     const { dir, cleanup } = tempDir();
     try {
       const out = `${dir}/custom`;
-      const lines: string[] = [];
-      assert.equal(await main(['generate', '--out', out, '--layers', '3', '--d-model', '24', '--heads', '3', '--positions', '20', '--d-mlp', '40', '--vocab', '700'], (l) => lines.push(l), (l) => lines.push(l)), 0, lines.join('\n'));
+      const written = await cli('generate', '--out', out, '--layers', '3', '--d-model', '24', '--heads', '3', '--positions', '20', '--d-mlp', '40', '--vocab', '700');
+      assert.equal(written.code, 0, written.err.join('\n'));
       const model = await HookedModel.load(out, { threads: 1 });
       try {
         assert.deepEqual([model.config.nLayers, model.config.dModel, model.config.nHeads, model.config.nCtx, model.config.dMlp, model.config.dVocab], [3, 24, 3, 20, 40, 700]);
@@ -364,8 +332,8 @@ describe('generate at any size', () => {
       } finally {
         await model.dispose();
       }
-      assert.equal(await main(['generate', '--out', `${dir}/bad`, '--d-model', '25', '--heads', '3'], () => {}, () => {}), 2);
-      assert.equal(await main(['generate', '--out', `${dir}/bad`, '--layers', '0'], () => {}, () => {}), 2);
+      assertUsageFailure(await cli('generate', '--out', `${dir}/bad`, '--d-model', '25', '--heads', '3'), 'must be divisible by --heads 3');
+      assertUsageFailure(await cli('generate', '--out', `${dir}/bad`, '--layers', '0'), '--layers must be a positive integer');
     } finally {
       cleanup();
     }

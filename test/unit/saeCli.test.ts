@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../../src/cli/main';
 import { HookedModel } from '../../src/engine/hookedModel';
 import { loadSae } from '../../src/engine/sae/loadSae';
 import type { LoadedSae } from '../../src/engine/sae/sae';
@@ -15,21 +14,11 @@ import { evaluateSae, type SaeReport } from '../../src/engine/sae/saeMetrics';
 import { saeInput, topFeaturesPerToken } from '../../src/engine/sae/saeOnModel';
 import { SaeRunner } from '../../src/engine/sae/saeRunner';
 import { writeSaeLensV6 } from '../fixtures/saeFixtures';
+import { assertUserFailure, assertUsageFailure as usageFailure, cli, type Outcome } from '../fixtures/cliOutcome';
 import { tempCheckpoint, tempDir } from '../fixtures/tempCheckpoint';
+
+const assertUsageFailure = (outcome: Outcome, fragment: string) => usageFailure(outcome, fragment, 'mechlens features --model DIR --sae PATH');
 import { referenceEncode } from '../reference/saeReference';
-
-interface Outcome {
-  code: number;
-  out: string[];
-  err: string[];
-}
-
-async function cli(...argv: string[]): Promise<Outcome> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, (line) => out.push(line), (line) => err.push(line));
-  return { code, out, err };
-}
 
 function assertSuccess(outcome: Outcome): string {
   assert.equal(outcome.code, 0, `exit code; stderr: ${outcome.err.join('|')}`);
@@ -37,27 +26,6 @@ function assertSuccess(outcome: Outcome): string {
   return outcome.out.join('\n');
 }
 
-/** A bad-input outcome: exit 1, nothing on stdout, one line on stderr starting "mechlens:" and containing every fragment. */
-function assertUserFailure(outcome: Outcome, fragments: string[]): void {
-  assert.equal(outcome.code, 1, `exit code; stdout: ${outcome.out.join('|').slice(0, 300)}; stderr: ${outcome.err.join('|')}`);
-  assert.deepEqual(outcome.out, []);
-  assert.equal(outcome.err.length, 1, `one error line: ${JSON.stringify(outcome.err)}`);
-  const line = outcome.err[0];
-  assert.ok(!line.includes('\n'), `one line: ${JSON.stringify(line)}`);
-  assert.ok(line.startsWith('mechlens: '), line);
-  assert.ok(!line.includes('internal error'), line);
-  for (const fragment of fragments) assert.ok(line.includes(fragment), `${JSON.stringify(line)} should contain ${JSON.stringify(fragment)}`);
-}
-
-/** A usage outcome: exit 2 with the usage text. */
-function assertUsageFailure(outcome: Outcome, fragment: string): void {
-  assert.equal(outcome.code, 2, `exit code; stderr: ${outcome.err.join('|')}`);
-  assert.deepEqual(outcome.out, []);
-  const text = outcome.err.join('\n');
-  assert.ok(text.startsWith('mechlens: '), text);
-  assert.ok(text.includes(fragment), `${JSON.stringify(text)} should contain ${JSON.stringify(fragment)}`);
-  assert.ok(text.includes('usage:') && text.includes('mechlens features --model DIR --sae PATH'), text);
-}
 
 interface FeaturesJson {
   sae: { path: string; hookName: string; dSae: number };

@@ -1,0 +1,143 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/**
+ * A real VS Code for end-to-end tests: code-server (installed by setupCodeServer.sh) with the
+ * packaged .vsix installed into a fresh profile, driven through Debian's Chromium by playwright-core.
+ * Everything listens on 127.0.0.1 only.
+ */
+
+const REPO = join(__dirname, '..', '..');
+export const ARTIFACTS = join(REPO, 'test-results', 'e2e');
+
+export interface RunningCodeServer {
+  page: Page;
+  screenshot(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}):\n${log()}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`code-server did not answer at ${url}:\n${log()}`);
+}
+
+/** Builds the .vsix and installs code-server once per run; returns their paths. */
+export function prepare(): { codeServer: string; vsix: string } {
+  const codeServer = execFileSync('bash', [join(__dirname, 'setupCodeServer.sh')], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  execFileSync('npm', ['run', '--silent', 'package'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { codeServer, vsix: join(REPO, 'mechlens-linux-x64.vsix') };
+}
+
+export async function startCodeServer(options: { codeServer: string; vsix: string; profile: string; workspace: string; settings: Record<string, unknown> }): Promise<RunningCodeServer> {
+  const entry = join(options.codeServer, 'package', 'out', 'node', 'entry.js');
+  const userData = join(options.profile, 'user-data');
+  const extensions = join(options.profile, 'extensions');
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const settingsPath = join(userData, 'User', 'settings.json');
+  writeFileSync(settingsPath, JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'telemetry.telemetryLevel': 'off', 'workbench.tips.enabled': false, 'extensions.autoUpdate': false, ...options.settings }, null, 2));
+  execFileSync(process.execPath, [entry, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', options.vsix], { stdio: 'ignore' });
+
+  const port = await freePort();
+  let output = '';
+  const server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, options.workspace], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server.stdout!.on('data', (d) => (output += d));
+  server.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}/`;
+  await waitForHttp(`${url}healthz`, server, () => output);
+
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`${url}?folder=${encodeURIComponent(options.workspace)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    return {
+      page,
+      screenshot: async (name) => void (await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) })),
+      close: async () => {
+        await browser?.close();
+        server.kill();
+        writeFileSync(join(ARTIFACTS, 'code-server.log'), output);
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    server.kill();
+    throw error;
+  }
+}
+
+/** Opens a workspace file from the explorer and waits for the editor to show it. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
+  await page.waitForSelector(`.tab.active[aria-label*="${name}"], .tab.active:has-text("${name}")`, { timeout: 30_000 });
+  await page.waitForSelector('.view-line', { timeout: 30_000 });
+}
+
+/**
+ * Hovers the first occurrence of `text` on the editor line containing `lineText`, re-hovering until
+ * the hover's text contains `until` (or 40 s pass), and returns what the hover shows.
+ */
+export async function hoverText(page: Page, lineText: string, text: string, until: string): Promise<string> {
+  let shown = '';
+  const deadline = Date.now() + 40_000;
+  while (Date.now() < deadline && !shown.includes(until)) {
+    // Measured anew each time: the editor's layout can still shift after a file opens.
+    const target = await locateText(page, lineText, text);
+    await page.mouse.move(target.x, target.y + 60);
+    await page.waitForTimeout(200);
+    for (let i = 0; i < 3; i++) {
+      await page.mouse.move(target.x + i, target.y);
+      await page.waitForTimeout(80);
+    }
+    for (let i = 0; i < 10 && !shown.includes(until); i++) {
+      await page.waitForTimeout(400);
+      shown = (await page.locator('.monaco-hover-content').allInnerTexts().catch(() => [])).join('\n');
+    }
+  }
+  return shown;
+}
+
+/** Where `text` is drawn on the line holding `lineText`; retried while the editor re-renders (e.g. when its grammar loads). */
+async function locateText(page: Page, lineText: string, text: string): Promise<{ x: number; y: number }> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const spans = page.locator('.view-line', { hasText: lineText }).first().locator('span span');
+    for (let i = 0; i < (await spans.count()); i++) {
+      const span = spans.nth(i);
+      const content = ((await span.textContent().catch(() => null)) ?? '').replace(/\u00a0/g, ' ');
+      const column = content.indexOf(text);
+      const box = column < 0 ? null : await span.boundingBox().catch(() => null);
+      if (!box || box.width === 0) continue;
+      const charWidth = box.width / content.length; // the editor font is monospaced
+      return { x: box.x + (column + Math.min(1.5, text.length / 2)) * charWidth, y: box.y + box.height / 2 };
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no ${JSON.stringify(text)} drawn on the line with ${JSON.stringify(lineText)}`);
+}

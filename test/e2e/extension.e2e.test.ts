@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { GPT2_PRESETS, writeRandomGpt2 } from '../../src/engine/synthetic/randomGpt2';
+import { byteLevelTokenizer } from '../../src/engine/synthetic/byteLevelTokenizer';
+import { writeSaeLensV6 } from '../fixtures/saeFixtures';
+import { tempDir } from '../fixtures/tempCheckpoint';
+import { hoverText, openFile, prepare, startCodeServer, type RunningCodeServer } from './codeServer';
+
+/**
+ * MechLens in a real VS Code (code-server in Chromium): the packaged .vsix installed, a workspace
+ * of prompt files, hovers read from the page, and bad input seen as a message with the editor alive.
+ */
+const ATTACK = '<img src=x onerror=alert(1)>';
+
+describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
+  const temp = tempDir('mechlens-e2e-');
+  let vscode: RunningCodeServer;
+  let dialogs = 0;
+  const model = join(temp.dir, 'model');
+  const sae = join(temp.dir, 'sae');
+  const workspace = join(temp.dir, 'workspace');
+
+  let installed: { codeServer: string; vsix: string };
+
+  before(async () => {
+    installed = prepare();
+    // A small random GPT-2 whose tokenizer has one more token: the attack string, as an added token.
+    const size = byteLevelTokenizer().size;
+    writeRandomGpt2(model, { shape: { ...GPT2_PRESETS.small, vocabSize: size + 1 }, seed: 5 });
+    const tokenizerPath = join(model, 'tokenizer.json');
+    const tokenizer = JSON.parse(readFileSync(tokenizerPath, 'utf8'));
+    tokenizer.added_tokens.push({ id: size, content: ATTACK, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+    writeFileSync(tokenizerPath, JSON.stringify(tokenizer));
+    writeSaeLensV6(sae, { architecture: 'standard', dIn: 64, dSae: 128, hookName: 'blocks.2.hook_resid_post', seed: 3, inputScale: 4 });
+    writeFileSync(join(sae, 'labels.json'), JSON.stringify(Object.fromEntries(Array.from({ length: 128 }, (_, i) => [String(i), `<b>label ${i}</b> <img src=x onerror=alert(2)>`]))));
+
+    mkdirSync(workspace);
+    copyFileSync(join(__dirname, '..', '..', 'samples', 'ioi.prompts'), join(workspace, 'ioi.prompts'));
+    writeFileSync(join(workspace, 'html.prompts'), `[html]\nprompt: Mary went ${ATTACK} to the park\n`);
+    vscode = await startCodeServer({ ...installed, profile: join(temp.dir, 'profile'), workspace, settings: { 'mechlens.model.path': model, 'mechlens.sae.paths': [sae] } });
+    vscode.page.on('dialog', (dialog) => {
+      dialogs++;
+      void dialog.dismiss();
+    });
+  });
+
+  after(async () => {
+    await vscode?.close();
+    temp.cleanup();
+  });
+
+  test('hovering a prompt token shows the token, its SAE features with labels as text, and predictions', async () => {
+    await openFile(vscode.page, 'ioi.prompts');
+    const text = await hoverText(vscode.page, 'clean: When Mary and John', ' Mary', 'Next token');
+    await vscode.screenshot('hover-features');
+    assert.match(text, /" Mary" · id \d+ · position \d+/);
+    assert.match(text, /Features at blocks\.2\.hook_resid_post/);
+    assert.match(text, /#\d+\s+\d+\.\d\d/, 'feature rows with activations');
+    assert.ok(text.includes('<b>label'), 'labels read as literal text');
+    assert.match(text, /Next token/);
+    assert.equal(await vscode.page.locator('.monaco-hover-content img, .monaco-hover-content b').count(), 0, 'no HTML from labels reaches the page');
+  });
+
+  test('a token whose text is HTML is shown literally, and nothing runs', async () => {
+    await openFile(vscode.page, 'html.prompts');
+    const text = await hoverText(vscode.page, 'prompt: Mary went', 'img', 'Next token');
+    await vscode.screenshot('hover-html-token');
+    assert.ok(text.includes(JSON.stringify(ATTACK)), text);
+    assert.equal(await vscode.page.locator('.monaco-hover-content img').count(), 0);
+    assert.equal(dialogs, 0, 'no alert ran');
+  });
+
+  test('a corrupt model folder gives a message naming the file, and the editor keeps working', async () => {
+    const corrupt = join(temp.dir, 'corrupt-model');
+    mkdirSync(corrupt);
+    writeFileSync(join(corrupt, 'config.json'), '{ "model_type": "gpt2", ');
+    // A fresh window whose settings name the corrupt folder (as after a user picks it and reloads).
+    await vscode.close();
+    vscode = await startCodeServer({ ...installed, profile: join(temp.dir, 'profile-corrupt'), workspace, settings: { 'mechlens.model.path': corrupt, 'mechlens.sae.paths': [] } });
+    await openFile(vscode.page, 'ioi.prompts');
+    const text = await hoverText(vscode.page, 'clean: When Mary and John', ' John', 'MechLens:');
+    await vscode.screenshot('corrupt-model');
+    assert.ok(text.includes('MechLens:') && text.includes(join(corrupt, 'config.json')) && text.includes('malformed JSON'), text);
+
+    await vscode.page.mouse.move(10, 10);
+    await vscode.page.locator('.view-line', { hasText: 'wrong: " John"' }).first().click();
+    await vscode.page.keyboard.press('End');
+    await vscode.page.keyboard.type('  # still editing');
+    await vscode.page.waitForSelector('.view-line:has-text("still editing")', { timeout: 10_000 });
+    await vscode.screenshot('editor-alive');
+  });
+});

@@ -62,11 +62,24 @@ export async function startCodeServer(options: { codeServer: string; vsix: strin
 
   const port = await freePort();
   let output = '';
-  const server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, options.workspace], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(process.execPath, [entry, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userData, '--extensions-dir', extensions, options.workspace], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Its own process group, so stopping it also stops the extension host and the engine it started.
+  const stop = () => {
+    try {
+      process.kill(-server.pid!, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
   server.stdout!.on('data', (d) => (output += d));
   server.stderr!.on('data', (d) => (output += d));
   const url = `http://127.0.0.1:${port}/`;
-  await waitForHttp(`${url}healthz`, server, () => output);
+  try {
+    await waitForHttp(`${url}healthz`, server, () => output);
+  } catch (error) {
+    stop();
+    throw error;
+  }
 
   let browser: Browser | undefined;
   try {
@@ -82,13 +95,13 @@ export async function startCodeServer(options: { codeServer: string; vsix: strin
       screenshot: async (name) => void (await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) })),
       close: async () => {
         await browser?.close();
-        server.kill();
+        stop();
         writeFileSync(join(ARTIFACTS, 'code-server.log'), output);
       },
     };
   } catch (error) {
     await browser?.close();
-    server.kill();
+    stop();
     throw error;
   }
 }

@@ -91,3 +91,12 @@ export interface LoadedSae {
   /** log10 of each feature's firing frequency (SAELens sparsity.safetensors), when shipped. */
   logSparsity?: Float32Array;
 }
+
+/** The settings of an SAE whose format has no normalisation, centring or reshaping (sparsify, Gemma Scope). */
+export const PLAIN_SAE_SETTINGS = {
+  reshapeActivations: 'none',
+  normalizeActivations: 'none',
+  scalingFactor: 1,
+  centerInput: false,
+  rescaleActsByDecoderNorm: false,
+} as const satisfies Partial<SaeConfig>;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileError } from '../../errors';
-import type { LoadedSae } from '../sae';
+import { PLAIN_SAE_SETTINGS, type LoadedSae } from '../sae';
 import { NpzFile } from './npy';
 import { clampThreshold, expectFinite, expectShape } from './saelens';
 
@@ -76,12 +76,9 @@ export function loadGemmaScope(npzPath: string, options: { hookName?: string } =
         dOut: dIn,
         hookName,
         hookNameOut: hookName,
+        ...PLAIN_SAE_SETTINGS,
         reshapeActivations: hookName.endsWith('attn.hook_z') ? 'hook_z' : 'none',
         applyBDecToInput: false,
-        normalizeActivations: 'none',
-        scalingFactor: 1,
-        centerInput: false,
-        rescaleActsByDecoderNorm: false,
       },
       weights,
     };

@@ -2,7 +2,7 @@ import { basename, join } from 'node:path';
 import { fileError } from '../../errors';
 import { ConfigFields } from '../../model/configFields';
 import { SafetensorsFile } from '../../model/safetensors';
-import type { LoadedSae } from '../sae';
+import { PLAIN_SAE_SETTINGS, type LoadedSae } from '../sae';
 import { readJsonObject } from '../../files';
 import { expectFinite, expectShape } from './saelens';
 
@@ -79,13 +79,9 @@ export function loadSparsify(dir: string, options: { hookName?: string } = {}): 
         dOut: dIn,
         hookName,
         hookNameOut,
-        reshapeActivations: 'none',
+        ...PLAIN_SAE_SETTINGS,
         applyBDecToInput: !transcode,
-        normalizeActivations: 'none',
-        scalingFactor: 1,
-        centerInput: false,
         k,
-        rescaleActsByDecoderNorm: false,
       },
       weights,
     };

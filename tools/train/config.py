@@ -1,0 +1,50 @@
+"""All settings of the default-model pipeline in one place (fixed seeds)."""
+
+SEED = 1234
+
+# corpus / tokenizer
+VOCAB_SIZE = 4096          # 256 byte symbols + merges + <|endoftext|>
+EOT = "<|endoftext|>"      # also used as BOS at the start of every sequence
+HELDOUT_EVERY = 25         # every 25th natural-text document is held out (4%)
+
+# model (HF GPT-2 architecture)
+N_EMBD = 256
+N_HEAD = 8
+N_LAYER = 4
+N_POSITIONS = 128
+CTX = 128                  # training sequence length (BOS + 127 tokens)
+
+# model training
+BATCH = 32
+STEPS = 1600
+LR = 2e-3
+WARMUP = 100
+WEIGHT_DECAY = 0.1
+EMB_LR_MULT = 10.0        # embeddings (wte, wpe) learn 10x faster, no weight decay
+GRAD_CLIP = 1.0
+# Circuit scaffolding for a tiny CPU budget (the loss plateau before induction
+# heads form naturally is far longer than ~1600 steps). Early in training three
+# heads get auxiliary losses: -log(attention on the target key) for a
+# previous-token head, an induction head and the IOI circuit of Wang et al. 2022
+# (duplicate-token head S2->S1, S-inhibition head END->S2, name mover END->IO),
+# plus for the induction head and the name mover a copy loss on the head's direct logit contribution (train_model.py).
+# Weight AUX_COEF until AUX_FULL * STEPS, then linearly to 0 at AUX_END * STEPS;
+# the rest of training is plain next-token loss. The two copy heads start with a
+# positive semi-definite OV (train_model.init_copy_heads).
+AUX_HEADS = {"prev_token": (0, 0), "induction": (1, 0), "ioi": (3, 0),    # (layer, head)
+             "dup": (1, 1), "sinhib": (2, 0)}
+AUX_COEF = 1.0
+AUX_FULL = 0.5
+AUX_END = 0.75
+MIX = {"natural": 0.4, "ioi": 0.3, "induction": 0.3}   # fraction of sequences
+
+# SAEs (TopK, one per layer on blocks.L.hook_resid_post)
+SAE_EXPANSION = 8          # d_sae = 8 * n_embd
+SAE_K = 32
+SAE_TOKENS = 1_500_000     # training tokens per SAE (BOS positions excluded)
+SAE_BATCH = 2048
+SAE_LR = 4e-4
+SAE_AUXK = 128             # k_aux = d_in / 2 (Gao et al. 2024)
+SAE_AUXK_COEF = 1 / 32
+SAE_DEAD_TOKENS = 200_000  # a latent is "dead" for AuxK if unused for this many tokens
+SAE_EVAL_SEQS = 1024       # held-out sequences for SAE eval (>= 100k tokens)

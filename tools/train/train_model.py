@@ -1,0 +1,152 @@
+"""Train the GPT-2 model on the mixed corpus, with resumable checkpoints."""
+import json
+import math
+import os
+import time
+
+import torch
+import torch.nn.functional as F
+
+import config as C
+from data import Sampler
+from evaluate import induction_metrics, induction_set, ioi_metrics, ioi_sets
+from model import GPT2
+
+
+def lr_at(step):
+    if step < C.WARMUP:
+        return C.LR * (step + 1) / C.WARMUP
+    t = (step - C.WARMUP) / max(1, C.STEPS - C.WARMUP)
+    return C.LR * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+@torch.no_grad()
+def init_copy_heads(model):
+    """Start the supervised induction and IOI heads with a copying OV circuit:
+    W_V = Q, W_O = Q^T for a random orthonormal Q [d, d_head], so OV = QQ^T is a
+    positive semi-definite projection (copies a token's own direction)."""
+    d, H = model.cfg["n_embd"], model.n_head
+    dh = d // H
+    g = torch.Generator().manual_seed(C.SEED + 3)
+    for name in ("induction", "ioi"):
+        layer, h = C.AUX_HEADS[name]
+        q, _ = torch.linalg.qr(torch.randn(d, dh, generator=g))
+        model.w(f"h.{layer}.attn.c_attn.weight")[:, 2 * d + h * dh:2 * d + (h + 1) * dh] = q
+        model.w(f"h.{layer}.attn.c_proj.weight")[h * dh:(h + 1) * dh] = q.t()
+
+
+def aux_weight(step):
+    full, end = C.AUX_FULL * C.STEPS, C.AUX_END * C.STEPS
+    return C.AUX_COEF * min(1.0, max(0.0, (end - step) / (end - full)))
+
+
+def aux_loss(model, aux, ids):
+    """Attention supervision: -log attention on the target key. For the induction
+    and IOI heads also a direct-logit copy loss: the head's own contribution to
+    the logits (its output through ln_f's scale and the tied unembedding) should
+    predict the next token ids[q+1]."""
+    losses = {}
+    p = model.captured[C.AUX_HEADS["prev_token"]]             # [B, T, T]
+    T = p.shape[1]
+    ar = torch.arange(1, T)
+    losses["prev_token"] = -(p[:, ar, ar - 1] + 1e-9).log().mean()
+    wte = model.w("wte.weight")
+    for name in ("induction", "ioi", "dup", "sinhib"):
+        if aux[name]:
+            b, q, k = (torch.tensor(x) for x in zip(*aux[name]))
+            pat = model.captured[C.AUX_HEADS[name]]
+            losses[name] = -(pat[b, q, k] + 1e-9).log().mean()
+            if name not in ("induction", "ioi"):
+                continue
+            out = model.captured[C.AUX_HEADS[name] + ("out",)][b, q]   # [N, d]
+            # the head's direct contribution to the real logits (through ln_f's scale,
+            # not detached: the loss may also shrink the rest of the residual stream)
+            dla = (out - out.mean(-1, keepdim=True)) * model.captured["ln_f_scale"][b, q] \
+                * model.w("ln_f.weight")
+            losses[name + "_copy"] = F.cross_entropy(dla @ wte.t(), ids[b, q + 1])
+    return losses
+
+
+def make_optimizer(model):
+    emb = [p for n, p in zip(model.names, model.params) if n in ("wte.weight", "wpe.weight")]
+    decay = [p for n, p in zip(model.names, model.params)
+             if p.dim() == 2 and n not in ("wte.weight", "wpe.weight")]
+    no_decay = [p for n, p in zip(model.names, model.params) if p.dim() < 2]
+    return torch.optim.AdamW([{"params": emb, "weight_decay": 0.0, "lr_mult": C.EMB_LR_MULT},
+                              {"params": decay, "weight_decay": C.WEIGHT_DECAY, "lr_mult": 1.0},
+                              {"params": no_decay, "weight_decay": 0.0, "lr_mult": 1.0}],
+                             lr=C.LR, betas=(0.9, 0.95), eps=1e-8)
+
+
+def train(tok, stream, work, log=print):
+    torch.manual_seed(C.SEED)
+    model = GPT2(len(tok), C.N_EMBD, C.N_HEAD, C.N_LAYER, C.N_POSITIONS)
+    init_copy_heads(model)
+    opt = make_optimizer(model)
+    sampler = Sampler(tok, stream, C.SEED + 1)
+    ckpt_path = os.path.join(work, "model_ckpt.pt")
+    step, elapsed, history = 0, 0.0, []
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        sampler.set_state(ck["sampler"])
+        torch.set_rng_state(ck["torch_rng"])
+        step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
+        log(f"resumed at step {step}")
+    monitor_ioi = ioi_sets(100)["heldout_names_heldout_templates"]
+    monitor_ind = induction_set(tok, 100, C.SEED + 12)
+    log(f"params {model.num_params()}")
+    t0, run_loss, run_aux = time.time() - elapsed, 0.0, {}
+    while step < C.STEPS:
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step) * g["lr_mult"]
+        ids, aux = sampler.batch(C.BATCH, with_aux=True)
+        w_aux = aux_weight(step)
+        model.capture = {}
+        if w_aux > 0:
+            for layer, head in C.AUX_HEADS.values():
+                model.capture.setdefault(layer, []).append(head)
+        logits = model(ids[:, :-1])
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+        lm_loss = loss.item()
+        if w_aux > 0:
+            al = aux_loss(model, aux, ids)
+            loss = loss + w_aux * sum(al.values())
+            run_aux = {k: run_aux.get(k, 0.0) + v.item() for k, v in al.items()}
+        model.captured = {}
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), C.GRAD_CLIP)
+        opt.step()
+        step += 1
+        run_loss += lm_loss
+        if step % 20 == 0:
+            aux_txt = " ".join(f"{k} {v / 20:.3f}" for k, v in run_aux.items())
+            log(f"step {step} loss {run_loss / 20:.4f} lr {lr_at(step):.2e} aux_w {w_aux:.2f} "
+                f"{aux_txt} t {time.time() - t0:.0f}s")
+            history.append({"step": step, "train_loss": run_loss / 20, "aux_weight": w_aux,
+                            **{"aux_" + k: v / 20 for k, v in run_aux.items()},
+                            "time_s": round(time.time() - t0, 1)})
+            run_loss, run_aux = 0.0, {}
+        if step % 100 == 0 or step == C.STEPS:
+            model.eval()
+            ioi = ioi_metrics(model, tok, monitor_ioi)
+            ind = induction_metrics(model, monitor_ind)
+            model.train()
+            history[-1].update({"ioi_frac_pos": ioi["frac_logit_diff_positive"],
+                                "ioi_ld": ioi["logit_diff_mean"],
+                                "induction_acc": ind["top1_accuracy"]})
+            log(f"  eval step {step}: ioi heldout frac>0 {ioi['frac_logit_diff_positive']:.3f} "
+                f"ld {ioi['logit_diff_mean']:.2f} induction acc {ind['top1_accuracy']:.3f}")
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
+                        "sampler": sampler.state(), "torch_rng": torch.get_rng_state(),
+                        "step": step, "elapsed": time.time() - t0, "history": history},
+                       ckpt_path + ".tmp")
+            os.replace(ckpt_path + ".tmp", ckpt_path)
+    info = {"steps": step, "wall_time_s": round(time.time() - t0, 1), "history": history,
+            "params": model.num_params()}
+    with open(os.path.join(work, "train_model.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    model.eval()
+    return model, info

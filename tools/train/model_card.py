@@ -96,7 +96,7 @@ def write_card(m, train_info, sae_info, path):
         "positional embeddings with a sinusoidal pattern (RMS 0.04), embeddings trained with a "
         f"{C.EMB_LR_MULT:g}x learning rate and no weight decay; for the first "
         f"{C.AUX_FULL:.0%} of steps (then linearly off by {C.AUX_END:.0%}) auxiliary losses "
-        "on three heads: attention of head "
+        f"on {len(C.AUX_HEADS)} heads: attention of head "
         f"{C.AUX_HEADS['prev_token'][0]}.{C.AUX_HEADS['prev_token'][1]} on the previous token, "
         f"of head {C.AUX_HEADS['induction'][0]}.{C.AUX_HEADS['induction'][1]} on the token after "
         "the previous occurrence of the current token (induction sequences), and, in IOI "
@@ -197,6 +197,22 @@ def write_card(m, train_info, sae_info, path):
         "",
         "## Limitations",
         "",
+    ]
+    tgt = ioi["heldout_names_heldout_templates"]["frac_logit_diff_positive"]
+    if tgt < 0.9:
+        lines += [
+            f"**IOI does not generalise to the held-out split** ({tgt:.1%} of prompts with a positive "
+            "logit difference against a 90% target). On training names and templates the model "
+            f"solves IOI ({ioi['train_names_train_templates']['frac_logit_diff_positive']:.1%}), but "
+            "held-out templates and held-out names each cut that to about two thirds, and together to "
+            "near chance. The held-out names never occur in any training text (only as random "
+            "tokens inside induction spans), so the model gives them almost no probability "
+            f"(mean p(IO) on that split is {ioi['heldout_names_heldout_templates']['prob_answer_mean']:.0e}). "
+            "Use training names and templates (e.g. \"When Mary and John went to the store, John "
+            "gave a drink to\") for IOI demonstrations.",
+            "",
+        ]
+    lines += [
         "A 4M-parameter model trained for well under an hour on two CPU cores: its natural text is "
         "poor and its knowledge tiny. It is meant as a fast, fully local test subject for "
         "interpretability tooling (IOI and induction circuits, SAE features), not for generation.",

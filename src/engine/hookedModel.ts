@@ -121,6 +121,22 @@ export class HookedModel {
   }
 
   /**
+   * The values of chosen hooks and nothing else: the graph is pruned after the last of them and
+   * no logits are computed (what an index scan needs, at a fraction of a full run's cost for early hooks).
+   */
+  async hookValues(input: ModelInput, hooks: readonly string[], options: InputOptions = {}): Promise<{ cache: Map<string, Tensor>; input: TokenizedBatch }> {
+    const batch = this.toTokens(input, options);
+    const b = batch.ids.length;
+    const p = batch.ids[0].length;
+    const cached = this.selectHooks(hooks);
+    if (cached.length === 0) throw new MechLensError('hookValues needs at least one hook');
+    const values = await this.runner.run(this.feeds(batch.ids), cached, this.streamingCuts(cached.length));
+    const cache = new Map<string, Tensor>();
+    for (const hook of cached) cache.set(hook, { dims: this.hookDims(hook, b, p), data: values.get(hook)!.data as Float32Array });
+    return { cache, input: batch };
+  }
+
+  /**
    * Runs with interventions on hooks. Several interventions on one hook apply in the order given.
    * The cache, if asked for, holds each hook's value as the model used it (after interventions).
    */

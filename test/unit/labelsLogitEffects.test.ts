@@ -1,8 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { MechLensError } from '../../src/engine/errors';
-import { allLogitEffects, decoderOf, featureLogitEffects, logitEffectBlocks, unembeddingOf, type Decoder, type FeatureLogitEffects, type Unembedding } from '../../src/engine/labels/logitEffects';
-import { provisionalLabel, provisionalLabelText } from '../../src/engine/labels/provisionalLabels';
+import {
+  allLogitEffects,
+  allLogitEffectsOnnx,
+  decoderOf,
+  featureLogitEffects,
+  logitEffectBlocks,
+  logitEffectBlocksOnnx,
+  unembeddingOf,
+  type Decoder,
+  type FeatureLogitEffects,
+  type Unembedding,
+} from '../../src/engine/labels/logitEffects';
+import { provisionalLabel, provisionalLabeler, provisionalLabelText } from '../../src/engine/labels/provisionalLabels';
 import { loadCheckpoint, type Checkpoint } from '../../src/engine/model/checkpoint';
 import { loadSae } from '../../src/engine/sae/loadSae';
 import { writeSaeLensV6 } from '../fixtures/saeFixtures';
@@ -45,7 +56,7 @@ function reference(feature: number, throughLnF: boolean, centerUnembed: boolean)
   return { feature, promoted, suppressed };
 }
 
-function assertClose(actual: FeatureLogitEffects, expected: FeatureLogitEffects): void {
+function assertClose(actual: FeatureLogitEffects, expected: FeatureLogitEffects, tolerance = 1e-9): void {
   assert.equal(actual.feature, expected.feature);
   for (const side of ['promoted', 'suppressed'] as const) {
     assert.deepEqual(
@@ -53,7 +64,7 @@ function assertClose(actual: FeatureLogitEffects, expected: FeatureLogitEffects)
       expected[side].map((t) => t.token),
       `${side} tokens of feature ${expected.feature}`,
     );
-    actual[side].forEach((t, i) => assert.ok(Math.abs(t.effect - expected[side][i].effect) <= 1e-9, `${side}[${i}] ${t.effect} vs ${expected[side][i].effect}`));
+    actual[side].forEach((t, i) => assert.ok(Math.abs(t.effect - expected[side][i].effect) <= tolerance, `${side}[${i}] ${t.effect} vs ${expected[side][i].effect}`));
   }
 }
 
@@ -94,6 +105,49 @@ describe('logit effects', () => {
   });
 });
 
+describe('logit effects through onnxruntime', () => {
+  for (const [throughLnF, centerUnembed] of [
+    [true, true],
+    [false, false],
+    [true, false],
+  ] as const) {
+    test(`every feature equals the JS path within 1e-4 (throughLnF ${throughLnF}, centerUnembed ${centerUnembed})`, async () => {
+      const options = { k: K, throughLnF, centerUnembed };
+      const js = allLogitEffects(decoder, unembedding, options);
+      const onnx = await allLogitEffectsOnnx(decoder, unembedding, { ...options, blockSize: 7 });
+      assert.equal(onnx.length, D_SAE);
+      onnx.forEach((effects, f) => assertClose(effects, js[f], 1e-4));
+    });
+  }
+
+  test('blocks: an uneven last block, a sub-range, the default block size, and stopping early', async () => {
+    const sizes: number[] = [];
+    for await (const block of logitEffectBlocksOnnx(decoder, unembedding, { k: K, blockSize: 10 })) sizes.push(block.length);
+    assert.deepEqual(sizes, [10, 10, 4]);
+    const range: FeatureLogitEffects[] = [];
+    for await (const block of logitEffectBlocksOnnx(decoder, unembedding, { k: K, start: 5, end: 9, blockSize: 3 })) range.push(...block);
+    assert.deepEqual(
+      range.map((e) => e.feature),
+      [5, 6, 7, 8],
+    );
+    range.forEach((e) => assertClose(e, reference(e.feature, true, true), 1e-4));
+    assert.equal((await allLogitEffectsOnnx(decoder, unembedding, { k: K })).length, D_SAE);
+    let seen = 0;
+    for await (const block of logitEffectBlocksOnnx(decoder, unembedding, { k: K, blockSize: 2 })) {
+      seen += block.length;
+      break; // the generator's finally releases the session
+    }
+    assert.equal(seen, 2);
+  });
+
+  test('bad ranges and a decoder that does not write d_model are errors', async () => {
+    await assert.rejects(allLogitEffectsOnnx(decoder, unembedding, { start: 3, end: 2 }), MechLensError);
+    await assert.rejects(allLogitEffectsOnnx(decoder, unembedding, { end: D_SAE + 1 }), /outside \[0, 24\)/);
+    const narrow: Decoder = { W_dec: new Float32Array(4 * 3), dSae: 4, dOut: 3, path: '/x/sae' };
+    await assert.rejects(allLogitEffectsOnnx(narrow, unembedding), (e: unknown) => e instanceof MechLensError && e.file === '/x/sae' && /d_model/.test(e.message));
+  });
+});
+
 describe('provisional labels', () => {
   test('text from the top promoted tokens, JSON-quoted', () => {
     assert.equal(provisionalLabelText([' Mary', ' John', ' Anna', ' Paul']), '↑ " Mary", " John", " Anna"');
@@ -114,5 +168,12 @@ describe('provisional labels', () => {
     assert.equal(label.text, `↑ ${label.tokens.map((id) => JSON.stringify(checkpoint.tokenizer.decode([id]))).join(', ')}`);
     const fake: FeatureLogitEffects = { feature: 9, promoted: [{ token: 1, effect: 2 }, { token: 2, effect: 0 }], suppressed: [] };
     assert.deepEqual(provisionalLabel(fake, (id) => ` t${id}`), { feature: 9, text: '↑ " t1"', provisional: true, source: 'top-promoted-tokens', tokens: [1] });
+  });
+
+  test('provisionalLabeler gives the text of provisionalLabel for each feature', () => {
+    const decode = (id: number) => checkpoint.tokenizer.decode([id]);
+    const label = provisionalLabeler(decoder, unembedding, decode);
+    for (const f of [0, 11, D_SAE - 1]) assert.equal(label(f), provisionalLabel(featureLogitEffects(decoder, unembedding, f, { k: 3 }), decode).text);
+    assert.throws(() => label(D_SAE), MechLensError);
   });
 });

@@ -10,10 +10,15 @@
  * applied, its per-token 1/σ is not (a positive factor, so the order of tokens does not change) and
  * its bias is not (the same for every feature). With throughLnF false, effect[v] = u · W_U[v].
  *
- * Effects are accumulated in float64. For all features, the work is streamed in blocks of features
- * (blockSize × d_vocab scores at a time), never a d_sae × d_vocab matrix.
+ * Effects are accumulated in float64 in JS (featureLogitEffects, logitEffectBlocks), or in float32
+ * by onnxruntime (logitEffectBlocksOnnx, for all features of an SAE; measured at GPT-2 small's
+ * shape on one thread: 4 ms a feature, against 65 ms in JS). For all features, the work is
+ * streamed in blocks of features (blockSize × d_vocab scores at a time), never d_sae × d_vocab.
  */
+import * as ort from 'onnxruntime-node';
 import { fileError, MechLensError } from '../errors';
+import { GraphBuilder, int } from '../graph/graphDefinition';
+import { GraphRunner, type RunnerOptions } from '../graph/graphRunner';
 import type { Checkpoint } from '../model/checkpoint';
 import type { LoadedSae } from '../sae/sae';
 
@@ -88,11 +93,7 @@ export interface LogitEffectBlockOptions extends LogitEffectOptions {
 
 /** Logit effects of features [start, end), one block of features per iteration; stop iterating to stop the work. */
 export function* logitEffectBlocks(decoder: Decoder, unembedding: Unembedding, options: LogitEffectBlockOptions = {}): Generator<FeatureLogitEffects[]> {
-  const start = options.start ?? 0;
-  const end = options.end ?? decoder.dSae;
-  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= decoder.dSae)) {
-    throw new MechLensError(`feature range [${start}, ${end}) is outside [0, ${decoder.dSae})`, decoder.path);
-  }
+  const { start, end } = featureRange(decoder, options);
   const blockSize = Math.max(1, Math.floor(options.blockSize ?? (1 << 22) / unembedding.dVocab));
   for (let first = start; first < end; first += blockSize) {
     yield logitEffectsOfRange(decoder, unembedding, first, Math.min(end, first + blockSize), options);
@@ -104,6 +105,15 @@ export function allLogitEffects(decoder: Decoder, unembedding: Unembedding, opti
   const all: FeatureLogitEffects[] = [];
   for (const block of logitEffectBlocks(decoder, unembedding, options)) all.push(...block);
   return all;
+}
+
+function featureRange(decoder: Decoder, options: LogitEffectBlockOptions): { start: number; end: number } {
+  const start = options.start ?? 0;
+  const end = options.end ?? decoder.dSae;
+  if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= decoder.dSae)) {
+    throw new MechLensError(`feature range [${start}, ${end}) is outside [0, ${decoder.dSae})`, decoder.path);
+  }
+  return { start, end };
 }
 
 function checkShapes(decoder: Decoder, unembedding: Unembedding): void {
@@ -120,12 +130,34 @@ function checkShapes(decoder: Decoder, unembedding: Unembedding): void {
 function logitEffectsOfRange(decoder: Decoder, unembedding: Unembedding, first: number, end: number, options: LogitEffectOptions): FeatureLogitEffects[] {
   checkShapes(decoder, unembedding);
   const { W_U, dVocab, dModel: d } = unembedding;
-  const k = Math.max(0, Math.min(options.k ?? 10, dVocab));
-  const throughLnF = options.throughLnF ?? true;
-  const centerUnembed = options.centerUnembed ?? true;
   const count = end - first;
-  // The effective directions (centred and scaled by ln_f when asked), float64.
-  const dirs = new Float64Array(count * d);
+  const dirs = effectiveDirections(decoder, unembedding, first, end, options, Float64Array);
+  const scores = new Float64Array(count * dVocab);
+  for (let v = 0; v < dVocab; v++) {
+    const u = v * d;
+    for (let b = 0; b < count; b++) {
+      const o = b * d;
+      let sum = 0;
+      for (let j = 0; j < d; j++) sum += dirs[o + j] * W_U[u + j];
+      scores[b * dVocab + v] = sum;
+    }
+  }
+  return summarise(scores, first, count, dVocab, options);
+}
+
+/** The directions ln_f and the unembedding see: each decoder row, centred and scaled by ln_f when asked ([count, dModel]). */
+function effectiveDirections<T extends Float32Array | Float64Array>(
+  decoder: Decoder,
+  unembedding: Unembedding,
+  first: number,
+  end: number,
+  options: LogitEffectOptions,
+  type: new (length: number) => T,
+): T {
+  const d = unembedding.dModel;
+  const throughLnF = options.throughLnF ?? true;
+  const count = end - first;
+  const dirs = new type(count * d);
   for (let b = 0; b < count; b++) {
     const row = (first + b) * d;
     let mean = 0;
@@ -138,16 +170,13 @@ function logitEffectsOfRange(decoder: Decoder, unembedding: Unembedding, first: 
       dirs[b * d + j] = throughLnF && unembedding.lnScale ? value * unembedding.lnScale[j] : value;
     }
   }
-  const scores = new Float64Array(count * dVocab);
-  for (let v = 0; v < dVocab; v++) {
-    const u = v * d;
-    for (let b = 0; b < count; b++) {
-      const o = b * d;
-      let sum = 0;
-      for (let j = 0; j < d; j++) sum += dirs[o + j] * W_U[u + j];
-      scores[b * dVocab + v] = sum;
-    }
-  }
+  return dirs;
+}
+
+/** Each feature's top and bottom k from its row of scores [count, dVocab] (centred over the vocabulary when asked). */
+function summarise(scores: Float32Array | Float64Array, first: number, count: number, dVocab: number, options: LogitEffectOptions): FeatureLogitEffects[] {
+  const k = Math.max(0, Math.min(options.k ?? 10, dVocab));
+  const centerUnembed = options.centerUnembed ?? true;
   const out: FeatureLogitEffects[] = [];
   for (let b = 0; b < count; b++) {
     const row = scores.subarray(b * dVocab, (b + 1) * dVocab);
@@ -162,7 +191,7 @@ function logitEffectsOfRange(decoder: Decoder, unembedding: Unembedding, first: 
 }
 
 /** The k entries with the largest sign·(row[v] − shift), ties to the smaller index, kept in a small sorted list. */
-function topK(row: Float64Array, k: number, sign: 1 | -1, shift: number): TokenEffect[] {
+function topK(row: Float32Array | Float64Array, k: number, sign: 1 | -1, shift: number): TokenEffect[] {
   const best: TokenEffect[] = [];
   if (k === 0) return best;
   for (let v = 0; v < row.length; v++) {
@@ -175,4 +204,48 @@ function topK(row: Float64Array, k: number, sign: 1 | -1, shift: number): TokenE
     if (best.length > k) best.pop();
   }
   return best;
+}
+
+// ——— the same in onnxruntime, for many features ———
+
+export interface OnnxLogitEffectOptions extends LogitEffectBlockOptions {
+  /** onnxruntime threads and provider (default: 1 thread on the CPU). */
+  runner?: RunnerOptions;
+}
+
+const SCORES = 'logit_effect_scores';
+
+/**
+ * logitEffectBlocks with the [block, dModel] × [dModel, dVocab] product run by onnxruntime (one Gemm
+ * node with transB, which reads W_U [dVocab, dModel] as it is, without a transposed copy). The
+ * directions and the product are float32 (effects agree with the float64 path to about 1e-5
+ * relative); centring and top-k are as in the JS path. The session is released when the
+ * iteration ends, also when it is stopped early.
+ */
+export async function* logitEffectBlocksOnnx(decoder: Decoder, unembedding: Unembedding, options: OnnxLogitEffectOptions = {}): AsyncGenerator<FeatureLogitEffects[]> {
+  checkShapes(decoder, unembedding);
+  const { start, end } = featureRange(decoder, options);
+  const { W_U, dVocab, dModel } = unembedding;
+  // 8M scores (32 MB) per block: large enough for an efficient Gemm, small enough to stream.
+  const blockSize = Math.max(1, Math.floor(options.blockSize ?? (1 << 23) / dVocab));
+  const g = new GraphBuilder();
+  const scores = g.op('Gemm', [g.runtimeInput('directions', 'float'), g.weight('W_U')], { transB: int(1) });
+  const runner = new GraphRunner(g.finishWithOutputs({ [SCORES]: scores }), new Map([['W_U', new ort.Tensor('float32', W_U, [dVocab, dModel])]]), options.runner ?? { threads: 1 });
+  try {
+    for (let first = start; first < end; first += blockSize) {
+      const last = Math.min(end, first + blockSize);
+      const dirs = effectiveDirections(decoder, unembedding, first, last, options, Float32Array);
+      const result = await runner.run({ directions: new ort.Tensor('float32', dirs, [last - first, dModel]) }, [SCORES]);
+      yield summarise(result.get(SCORES)!.data as Float32Array, first, last - first, dVocab, options);
+    }
+  } finally {
+    await runner.dispose();
+  }
+}
+
+/** allLogitEffects through onnxruntime (logitEffectBlocksOnnx). */
+export async function allLogitEffectsOnnx(decoder: Decoder, unembedding: Unembedding, options: OnnxLogitEffectOptions = {}): Promise<FeatureLogitEffects[]> {
+  const all: FeatureLogitEffects[] = [];
+  for await (const block of logitEffectBlocksOnnx(decoder, unembedding, options)) all.push(...block);
+  return all;
 }

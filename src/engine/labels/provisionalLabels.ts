@@ -3,7 +3,7 @@
  * decoder direction most promotes through the unembedding, e.g. `↑ " Mary", " John", " Anna"`.
  * Each token is shown as a JSON string, so leading spaces, newlines and quotes stay visible.
  */
-import type { FeatureLogitEffects } from './logitEffects';
+import { featureLogitEffects, type Decoder, type FeatureLogitEffects, type LogitEffectOptions, type Unembedding } from './logitEffects';
 
 /** How many promoted tokens a provisional label lists by default. */
 export const PROVISIONAL_TOKEN_COUNT = 3;
@@ -35,4 +35,12 @@ export function provisionalLabel(effects: FeatureLogitEffects, decode: (token: n
     .slice(0, count)
     .map((t) => t.token);
   return { feature: effects.feature, text: provisionalLabelText(tokens.map(decode), count), provisional: true, source: 'top-promoted-tokens', tokens };
+}
+
+/**
+ * A function giving one feature's provisional label text on demand (for FeatureLabels), computed
+ * in JS from the decoder row: d_vocab × d_model multiply-adds, tens of ms for GPT-2 small.
+ */
+export function provisionalLabeler(decoder: Decoder, unembedding: Unembedding, decode: (token: number) => string, options: Omit<LogitEffectOptions, 'k'> = {}): (feature: number) => string {
+  return (feature) => provisionalLabel(featureLogitEffects(decoder, unembedding, feature, { ...options, k: PROVISIONAL_TOKEN_COUNT }), decode).text;
 }

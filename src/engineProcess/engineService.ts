@@ -2,7 +2,6 @@ import { row, topK } from '../engine/analysis/topK';
 import { analysePrompt } from '../engine/analysis/promptAnalysis';
 import { MechLensError } from '../engine/errors';
 import { HookedModel } from '../engine/hookedModel';
-import { readLabels } from '../engine/sae/labels';
 import { loadSae, saeMatchesModel } from '../engine/sae/loadSae';
 import { topFeaturesPerToken } from '../engine/sae/saeOnModel';
 import { SaeRunner } from '../engine/sae/saeRunner';
@@ -11,6 +10,7 @@ import { inspectParamsProblem } from '../protocol/inspectResult';
 import { patchingParamsProblem } from '../protocol/patchingRun';
 import { subspaceParamsProblem } from '../protocol/subspaceRun';
 import type { LoadedSae } from '../engine/sae/sae';
+import { FeatureBrowser, saeLabels, type BrowsedSae } from './featureBrowser';
 import { inspectFeature, inspectText } from './inspectText';
 import { runPatching } from './patchingRun';
 import { runSubspaceRequest } from './subspaceRun';
@@ -23,11 +23,7 @@ export interface RequestContext {
 
 type Handlers = { [M in EngineMethod]: (params: EngineRequests[M]['params'], context: RequestContext) => Promise<EngineRequests[M]['result']> };
 
-interface AttachedSae {
-  sae: LoadedSae;
-  runner: SaeRunner;
-  labels: Map<number, string>;
-}
+type AttachedSae = BrowsedSae;
 
 /**
  * The engine behind the protocol: one loaded model and the SAEs attached to it. Requests are
@@ -36,6 +32,10 @@ interface AttachedSae {
 export class EngineService {
   private model: HookedModel | undefined;
   private readonly saes = new Map<string, AttachedSae>();
+  private readonly browser = new FeatureBrowser(
+    () => this.requireModel(),
+    () => this.saes,
+  );
 
   readonly handlers: Handlers = {
     'engine/ping': async () => ({ pid: process.pid }),
@@ -67,7 +67,7 @@ export class EngineService {
       saeMatchesModel(sae, model);
       const id = `${sae.config.hookName}@${path}`;
       await this.saes.get(id)?.runner.dispose();
-      this.saes.set(id, { sae, runner: SaeRunner.create(sae, { threads: 1, executionProvider: model.executionProvider }), labels: readLabels(path) });
+      this.saes.set(id, { sae, runner: SaeRunner.create(sae, { threads: 1, executionProvider: model.executionProvider }), labels: saeLabels(model, sae, this.browser.labelsFile) });
       const { hookName: hook, architecture, dIn, dSae } = sae.config;
       return { id, path, hookName: hook, architecture, dIn, dSae };
     },
@@ -85,7 +85,7 @@ export class EngineService {
         predictions: analysis.predictions.map((row) => row.map((p) => ({ ...p, text: model.tokenizer.decode([p.id]) }))),
         features: attached.map(([saeId, sae], i) => ({
           saeId,
-          tokens: tokens.map((token, t) => ({ token, features: analysis.features[i][t].map((f) => ({ ...f, label: sae.labels.get(f.index) })) })),
+          tokens: tokens.map((token, t) => ({ token, features: analysis.features[i][t].map((f) => ({ ...f, label: sae.labels.stored(f.index)?.text })) })),
         })),
       };
     },
@@ -97,7 +97,7 @@ export class EngineService {
       const rows = await topFeaturesPerToken(this.requireModel(), sae.runner, prompt, k);
       return rows.map(({ token, features }) => ({
         token: { id: token.id, text: token.text, span: token.span },
-        features: features.map((f) => ({ ...f, label: sae.labels.get(f.index) })),
+        features: features.map((f) => ({ ...f, label: sae.labels.stored(f.index)?.text })),
       }));
     },
 
@@ -127,6 +127,19 @@ export class EngineService {
       if (problem) throw new MechLensError(problem);
       return runSubspaceRequest(this.requireModel(), params, context, (id) => this.requireSae(id).sae);
     },
+
+    'index/plan': async ({ storageDir, files, rebuild }) => this.browser.plan(storageDir, files, rebuild === true),
+    'index/step': async ({ budgetMs }) => this.browser.step(budgetMs),
+    'index/status': async () => this.browser.status(),
+    'index/list': async ({ saeId }) => this.browser.list(saeId),
+    'index/feature': async ({ saeId, index }) => this.browser.page(saeId, index),
+    'index/searchText': async ({ saeId, text }) => this.browser.searchText(saeId, text),
+    'labels/setFile': async ({ path }) => {
+      this.browser.setLabelsFile(path);
+      return {};
+    },
+    'labels/set': async ({ saeId, index, text }) => this.browser.setLabel(saeId, index, text),
+    'labels/import': async ({ saeId, files }) => this.browser.importLabels(saeId, files),
   };
 
   async handle<M extends EngineMethod>(method: M, params: EngineRequests[M]['params'], context: RequestContext = {}): Promise<EngineRequests[M]['result']> {
@@ -134,6 +147,7 @@ export class EngineService {
   }
 
   async unload(): Promise<void> {
+    await this.browser.close();
     for (const sae of this.saes.values()) await sae.runner.dispose();
     this.saes.clear();
     await this.model?.dispose();

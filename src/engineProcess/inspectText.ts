@@ -9,7 +9,7 @@ import type { InspectFeature, InspectResult, InspectSae, InspectTopFeature } fro
 export interface InspectableSae {
   id: string;
   runner: SaeRunner;
-  labels: Map<number, string>;
+  labels: { stored(index: number): { text: string } | undefined };
 }
 
 export interface InspectOptions {
@@ -67,7 +67,7 @@ function checkLength(model: HookedModel, text: string): void {
 /** Per-token top lists, the capped union of their features, and that union's activation columns. */
 function saeTables(sae: InspectableSae, dense: Float32Array, top: { k: number; values: Float32Array; indices: Int32Array }, tokenCount: number, maxFeatures: number): InspectSae {
   const { dSae, hookName } = sae.runner.config;
-  const label = (index: number) => sae.labels.get(index);
+  const label = (index: number) => sae.labels.stored(index)?.text;
   const topFeatures: InspectTopFeature[][] = [];
   const union = new Set<number>();
   for (let t = 1; t < tokenCount; t++) {

@@ -8,6 +8,7 @@
 import type { InspectFeatureParams, InspectParams, InspectResult } from './inspectResult';
 import type { PatchingRunParams, PatchingRunResult } from './patchingRun';
 import type { SubspaceRunParams, SubspaceRunResult } from './subspaceRun';
+import type { FeatureLabel, FeatureList, FeaturePage, FeatureRef, IndexStatus, LabelImportSummary, TextSearchResult } from './featureIndex';
 
 export interface ModelSummary {
   dir: string;
@@ -74,6 +75,27 @@ export interface EngineRequests {
   'patching/run': { params: PatchingRunParams; result: PatchingRunResult };
   /** A subspace intervention with its illusion checks, saved in `<workspace>/.mechlens/runs/`; sends progress, can be cancelled. */
   'subspace/run': { params: SubspaceRunParams; result: SubspaceRunResult };
+  /**
+   * Opens (or creates) the feature index in `storageDir` for the loaded model and SAEs and plans a
+   * scan of `files` (absolute paths): new and changed files are queued, deleted ones removed.
+   * `rebuild` drops what is stored first.
+   */
+  'index/plan': { params: { storageDir: string; files: string[]; rebuild?: boolean }; result: IndexStatus };
+  /** Scans queued files for about `budgetMs` and commits; call again while the state is 'scanning'. */
+  'index/step': { params: { budgetMs: number }; result: IndexStatus };
+  'index/status': { params: Record<string, never>; result: IndexStatus };
+  /** Every feature of an SAE with its density, largest activation and label. */
+  'index/list': { params: { saeId: string }; result: FeatureList };
+  /** One feature's page: contexts, quantile groups, histogram, logit effects, neighbours, label. */
+  'index/feature': { params: FeatureRef; result: FeaturePage };
+  /** Which features fire on a typed text (needs no index). */
+  'index/searchText': { params: { saeId: string; text: string }; result: TextSearchResult };
+  /** Where labels written in MechLens are saved (a workspace file, e.g. .mechlens/labels.json). */
+  'labels/setFile': { params: { path: string }; result: Record<string, never> };
+  /** Sets (or, with empty text, removes) a user label; returns the label now in effect. */
+  'labels/set': { params: FeatureRef & { text: string }; result: { label?: FeatureLabel } };
+  /** Imports Neuronpedia or SAEDashboard label exports for an SAE into the workspace labels file. */
+  'labels/import': { params: { saeId: string; files: string[] }; result: LabelImportSummary };
 }
 
 export type EngineMethod = keyof EngineRequests;
@@ -111,7 +133,7 @@ export interface CancelMessage {
   id: number;
 }
 
-const METHODS: readonly EngineMethod[] = ['engine/ping', 'model/load', 'model/predict', 'sae/load', 'sae/topFeatures', 'prompt/analyse', 'sae/inspect', 'sae/inspectFeature', 'patching/run', 'subspace/run'];
+const METHODS: readonly EngineMethod[] = ['engine/ping', 'model/load', 'model/predict', 'sae/load', 'sae/topFeatures', 'prompt/analyse', 'sae/inspect', 'sae/inspectFeature', 'patching/run', 'subspace/run', 'index/plan', 'index/step', 'index/status', 'index/list', 'index/feature', 'index/searchText', 'labels/setFile', 'labels/set', 'labels/import'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -30,6 +30,9 @@ export class FeatureIndex {
   private readonly pendingFiles = new Map<string, StoredFile | undefined>();
   private readonly pendingDocuments = new Map<number, StoredDocument | undefined>();
   private meta: IndexMeta;
+  private lastCommit = performance.now();
+  /** Commits at most this often while scanning (each commit rewrites every changed feature); at the end of the queue always. */
+  commitIntervalMs = 10_000;
 
   private constructor(
     readonly model: HookedModel,
@@ -87,7 +90,7 @@ export class FeatureIndex {
     return this.status();
   }
 
-  /** Works through the queue for about `budgetMs` (at least one file), then commits. */
+  /** Works through the queue for about `budgetMs` (at least one file); commits every commitIntervalMs and at the end. */
   async step(budgetMs: number, signal?: AbortSignal): Promise<IndexStatus> {
     const start = performance.now();
     while (this.queue.length > 0 && !signal?.aborted) {
@@ -96,15 +99,16 @@ export class FeatureIndex {
       else await this.scanFile(item.path);
       if (performance.now() - start >= budgetMs) break;
     }
-    this.commit();
+    if (this.queue.length === 0 || signal?.aborted || performance.now() - this.lastCommit >= this.commitIntervalMs) this.commit();
     if (this.queue.length === 0) this.state = this.meta.documents > 0 ? 'ready' : 'empty';
     return this.status();
   }
 
-  /** Stops the scan after the current step; what is committed stays. */
+  /** Stops the scan; what was scanned is committed and stays. */
   cancel(): IndexStatus {
     if (this.queue.length > 0) this.state = 'cancelled';
     this.queue = [];
+    this.commit();
     return this.status();
   }
 
@@ -134,6 +138,7 @@ export class FeatureIndex {
   }
 
   async close(): Promise<void> {
+    if (this.pendingFiles.size > 0 || this.pendingDocuments.size > 0) this.commit();
     await this.store.close();
   }
 
@@ -209,6 +214,7 @@ export class FeatureIndex {
     this.store.commit({ meta: this.meta, files: this.pendingFiles, documents: this.pendingDocuments, features });
     this.pendingFiles.clear();
     this.pendingDocuments.clear();
+    this.lastCommit = performance.now();
   }
 
   private clear(): void {

@@ -17,6 +17,25 @@ export interface RankedEntry {
   window: Float32Array;
 }
 
+/** Where a kept example's window is read from: a chunk's dense activations [rows, features] and the example's row. */
+export interface WindowSource {
+  dense: Float32Array;
+  rows: number;
+  features: number;
+  row: number;
+  /** Window positions before the example's row. */
+  before: number;
+}
+
+/** Writes the window of feature f around source.row into target[offset…], 0 outside the chunk. */
+export function fillWindow(source: WindowSource, f: number, target: Float32Array, offset: number, length: number): void {
+  const { dense, rows, features, row, before } = source;
+  for (let i = 0; i < length; i++) {
+    const r = row - before + i;
+    target[offset + i] = r >= 0 && r < rows ? dense[r * features + f] : 0;
+  }
+}
+
 export class RankedLists {
   readonly length: Uint16Array;
   private readonly key: Float64Array;
@@ -46,11 +65,8 @@ export class RankedLists {
     this.floorPos = new Uint32Array(features);
   }
 
-  /**
-   * Offers an example; `fillWindow(target, offset)` writes its window when it is kept. Returns
-   * whether the list changed.
-   */
-  offer(f: number, key: number, doc: number, pos: number, activation: number, fillWindow: (target: Float32Array, offset: number) => void): boolean {
+  /** Offers an example; its window is read from `source` when it is kept. Returns whether the list changed. */
+  offer(f: number, key: number, doc: number, pos: number, activation: number, source: WindowSource): boolean {
     const base = f * this.capacity;
     let n = this.length[f];
     if (n === this.capacity) {
@@ -81,7 +97,7 @@ export class RankedLists {
     this.doc[at] = doc;
     this.pos[at] = pos;
     this.act[at] = activation;
-    fillWindow(this.win, at * w);
+    fillWindow(source, f, this.win, at * w, w);
     this.length[f] = n + 1;
     return true;
   }

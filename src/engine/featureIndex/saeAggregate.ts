@@ -1,6 +1,6 @@
 import { BIN_COUNT, binOf } from './histogramBins';
 import { windowLength, type IndexSettings } from './indexSettings';
-import { RankedLists, samplePriority } from './rankedLists';
+import { RankedLists, samplePriority, type WindowSource } from './rankedLists';
 
 /** Rows of one chunk's SAE activations: [rows, dSae], row r being document token `firstPos + r`. */
 export interface ChunkActivations {
@@ -40,29 +40,23 @@ export class SaeAggregate {
     return total;
   }
 
-  /** Adds a chunk's activations (`chunkStart..chunkEnd` bound the context windows). */
+  /** Adds a chunk's activations (context windows stay within the chunk). */
   add(chunk: ChunkActivations): void {
     const { dense, rows, doc, firstPos } = chunk;
     const d = this.dSae;
-    const before = this.settings.windowBefore;
-    const length = windowLength(this.settings);
+    const source: WindowSource = { dense, rows, features: d, row: 0, before: this.settings.windowBefore };
     for (let r = 0; r < rows; r++) {
       const rowBase = r * d;
+      source.row = r;
       for (let f = 0; f < d; f++) {
         const a = dense[rowBase + f];
         if (!(a > 0)) continue;
         this.histogram[f * BIN_COUNT + binOf(a)]++;
         this.sum[f] += a;
         this.dirty[f] = 1;
-        const fill = (target: Float32Array, offset: number) => {
-          for (let i = 0; i < length; i++) {
-            const row = r - before + i;
-            target[offset + i] = row >= 0 && row < rows ? dense[row * d + f] : 0;
-          }
-        };
         const pos = firstPos + r;
-        this.top.offer(f, -a, doc, pos, a, fill);
-        this.samples.offer(f, samplePriority(doc, pos, f), doc, pos, a, fill);
+        this.top.offer(f, -a, doc, pos, a, source);
+        this.samples.offer(f, samplePriority(doc, pos, f), doc, pos, a, source);
       }
     }
   }

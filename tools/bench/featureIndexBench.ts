@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FeatureIndex } from '../../src/engine/featureIndex/featureIndex';
+import { featurePage } from '../../src/engine/featureIndex/featurePage';
+import { HookedModel } from '../../src/engine/hookedModel';
+import { DecoderNeighbours } from '../../src/engine/labels/decoderNeighbours';
+import { decoderOf, featureLogitEffects } from '../../src/engine/labels/logitEffects';
+import { loadSae } from '../../src/engine/sae/loadSae';
+import type { LoadedSae } from '../../src/engine/sae/sae';
+import { SaeRunner } from '../../src/engine/sae/saeRunner';
+import { GPT2_PRESETS, writeRandomGpt2 } from '../../src/engine/synthetic/randomGpt2';
+import { modelUnembedding } from '../../src/engineProcess/featureBrowser';
+import { writeSaeLensV6 } from '../../test/fixtures/saeFixtures';
+
+/**
+ * `npm run bench:index`: the feature index. Scan throughput (tokens per second, wall clock, the
+ * whole pipeline: reading, tokenizing, model, SAEs, aggregation, commits) on the embedded
+ * default (4 SAEs of 2048) and on GPT-2 small's shape with one 768 × 24576 SAE; feature-page
+ * latency (index read, contexts, histogram, logit effects, neighbours); index size on disk.
+ * Written to bench-results/bench-index.json.
+ */
+const OUT = 'bench-results';
+const PAGE_QUERIES = 30;
+
+/** The default's held-out text as corpus files of about 2 KB, as many as `maxFiles`. */
+function writeCorpus(dir: string, maxFiles: number): string[] {
+  mkdirSync(dir, { recursive: true });
+  const text = readFileSync(join(__dirname, '..', '..', 'media', 'default', 'eval', 'sae_heldout.txt'), 'utf8');
+  const files: string[] = [];
+  for (let start = 0, i = 0; start < text.length && i < maxFiles; start += 2000, i++) {
+    const path = join(dir, `part${String(i).padStart(4, '0')}.txt`);
+    writeFileSync(path, text.slice(start, start + 2000));
+    files.push(path);
+  }
+  return files;
+}
+
+function folderBytes(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(name: string, modelDir: string, saeDirs: string[], maxFiles: number): Promise<Record<string, unknown>> {
+  const model = await HookedModel.load(modelDir);
+  const loaded: LoadedSae[] = saeDirs.map((dir) => loadSae(dir));
+  const runners = loaded.map((sae) => SaeRunner.create(sae, { threads: 1 }));
+  const storage = join(tmpdir(), `mechlens-bench-index-${name}`);
+  const files = writeCorpus(join(tmpdir(), `mechlens-bench-corpus-${name}`), maxFiles);
+  const index = FeatureIndex.open(storage, model, runners);
+  index.plan(files, { rebuild: true });
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  while (index.status().state === 'scanning') await index.step(500);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const tokens = index.tokens;
+  const bytes = folderBytes(index.store.path);
+
+  const unembedding = modelUnembedding(model);
+  const neighbours = new DecoderNeighbours(decoderOf(loaded[0]));
+  const aggregate = index.aggregates[0];
+  const active = Array.from({ length: aggregate.dSae }, (_, f) => f).filter((f) => aggregate.count(f) > 0);
+  const latencies: number[] = [];
+  for (let q = 0; q < PAGE_QUERIES; q++) {
+    const f = active[(q * 7919) % active.length];
+    const start = performance.now();
+    // Reopened reads: the page reads documents from the store, as the engine does.
+    featurePage('bench', loaded[0].config.hookName, aggregate, f, tokens, index.settings, {
+      document: (id) => index.document(id),
+      tokenText: (id) => model.tokenizer.decode([id]),
+      label: () => undefined,
+      logitEffects: (i) => {
+        const e = featureLogitEffects(decoderOf(loaded[0]), unembedding, i, { k: 10 });
+        return { promoted: e.promoted.map((t) => ({ text: String(t.token), effect: t.effect })), suppressed: [] };
+      },
+      neighbours: (i) => neighbours.nearest(i, 10),
+    });
+    latencies.push(performance.now() - start);
+  }
+  await index.close();
+  for (const runner of runners) await runner.dispose();
+  await model.dispose();
+  return {
+    name,
+    saes: loaded.map((s) => `${s.config.hookName} ${s.config.dIn}×${s.config.dSae}`),
+    files: files.length,
+    tokens,
+    scanSeconds: Number(seconds.toFixed(2)),
+    tokensPerSecond: Math.round(tokens / seconds),
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
+    pageMs: { p50: Number(percentile(latencies, 50).toFixed(1)), p95: Number(percentile(latencies, 95).toFixed(1)) },
+    indexBytes: bytes,
+    indexMBPerMillionTokens: Number(((bytes / 2 ** 20) * (1e6 / tokens)).toFixed(1)),
+  };
+}
+
+async function main(): Promise<void> {
+  const root = join(__dirname, '..', '..', 'media', 'default');
+  const defaults = await measure('default', join(root, 'model'), [0, 1, 2, 3].map((l) => join(root, 'saes', `blocks.${l}.hook_resid_post`)), 1000);
+  const small = join(tmpdir(), 'mechlens-bench-gpt2-small');
+  if (!existsSync(join(small, 'config.json'))) writeRandomGpt2(small, { shape: GPT2_PRESETS['gpt2-small'], seed: 0, scale: 0.2 });
+  const sae = join(tmpdir(), 'mechlens-bench-sae-24576');
+  if (!existsSync(join(sae, 'cfg.json'))) writeSaeLensV6(sae, { architecture: 'topk', k: 32, dIn: 768, dSae: 24576, hookName: 'blocks.6.hook_resid_post', seed: 1 });
+  const gpt2 = await measure('gpt2-small', small, [sae], 12);
+  const results = [defaults, gpt2];
+  for (const r of results) {
+    console.log(`${String(r.name).padEnd(12)} ${r.tokens} tokens in ${r.scanSeconds} s: ${r.tokensPerSecond} tokens/s (CPU ${r.cpuSeconds} s); feature page p50 ${(r.pageMs as { p50: number }).p50} ms, p95 ${(r.pageMs as { p95: number }).p95} ms; index ${(Number(r.indexBytes) / 2 ** 20).toFixed(1)} MB = ${r.indexMBPerMillionTokens} MB per million tokens`);
+  }
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'bench-index.json'), JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model }, results }, null, 2));
+  console.log(`written to ${OUT}/bench-index.json`);
+}
+
+void main();

@@ -9,7 +9,6 @@ import type { EngineMethod, EngineRequests, ErrorPayload } from '../protocol/eng
 import { inspectParamsProblem } from '../protocol/inspectResult';
 import { patchingParamsProblem } from '../protocol/patchingRun';
 import { subspaceParamsProblem } from '../protocol/subspaceRun';
-import type { LoadedSae } from '../engine/sae/sae';
 import { FeatureBrowser, saeLabels, type BrowsedSae } from './featureBrowser';
 import { inspectFeature, inspectText } from './inspectText';
 import { runPatching } from './patchingRun';

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { registerLoadModel } from './commands/loadModel';
 import { registerOpenSamples } from './commands/openSamples';
 import { EngineHost } from './engineHost';
+import { registerFeatureBrowser } from './features/featureBrowser';
 import { TokenHoverProvider } from './hovers/tokenHoverProvider';
 import { registerInspectFeatures } from './inspect/inspectCommand';
 import { PatchingPanels } from './patching/patchingPanel';
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
     subspacePanels,
     registerRunSubspace(engine, subspacePanels),
     registerRunsView(patchingPanels, subspacePanels),
+    registerFeatureBrowser(context, engine, log),
     vscode.languages.registerHoverProvider({ language: 'mechlens-prompts' }, new TokenHoverProvider(engine)),
     vscode.languages.registerCodeLensProvider({ language: 'mechlens-prompts' }, new CaseCodeLensProvider()),
     registerPromptDiagnostics(),

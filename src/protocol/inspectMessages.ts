@@ -32,7 +32,12 @@ export type ExtensionToWebview =
   | ({ type: 'feature' } & FeatureSelection)
   | { type: 'cleared' };
 
-export type WebviewToExtension = { type: 'ready' } | { type: 'selectFeature'; saeId: string; feature: number } | { type: 'clearHighlight' } | { type: 'useAsSubspace'; saeId: string; feature: number };
+export type WebviewToExtension =
+  | { type: 'ready' }
+  | { type: 'selectFeature'; saeId: string; feature: number }
+  | { type: 'clearHighlight' }
+  | { type: 'useAsSubspace'; saeId: string; feature: number }
+  | { type: 'openFeaturePage'; saeId: string; feature: number };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -54,6 +59,7 @@ export function isWebviewToExtension(value: unknown): value is WebviewToExtensio
       return true;
     case 'selectFeature':
     case 'useAsSubspace':
+    case 'openFeaturePage':
       return isFeatureRef(value);
     default:
       return false;

@@ -45,6 +45,20 @@ describe('the extension manifest', () => {
     for (const command of declared) assert.ok(registered.has(command), `${command} is declared but never registered`);
   });
 
+  test('the MechLens activity-bar container holds the Features webview view, and its icon is on disk', () => {
+    const container = contributes.viewsContainers.activitybar.find((c: { id: string }) => c.id === 'mechlens');
+    assert.ok(container, 'a mechlens container');
+    assert.equal(container.title, 'MechLens');
+    assert.ok(existsSync(join(ROOT, container.icon)), container.icon);
+    assert.deepEqual(
+      contributes.views.mechlens.map((v: { id: string; type?: string; name: string }) => [v.id, v.type, v.name]),
+      [['mechlens.features', 'webview', 'Features']],
+    );
+    for (const command of ['mechlens.openFeaturePage', 'mechlens.scanFeatureIndex', 'mechlens.cancelFeatureScan', 'mechlens.rebuildFeatureIndex', 'mechlens.importLabels', 'mechlens.editFeatureLabel']) {
+      assert.equal(contributes.commands.find((c: { command: string }) => c.command === command)?.category, 'MechLens', command);
+    }
+  });
+
   test('every setting has a description text, and every walkthrough step its media', () => {
     for (const [key, setting] of Object.entries(contributes.configuration.properties) as [string, { description: string }][]) {
       const id = /^%(.+)%$/.exec(setting.description)?.[1];

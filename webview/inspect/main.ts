@@ -75,6 +75,7 @@ async function renderSelection(): Promise<void> {
     byId('feature-note').textContent = '';
     byId('clear-highlight').hidden = true;
     byId('use-as-subspace').hidden = true;
+    byId('open-feature-page').hidden = true;
     clearPlot(plot);
     return;
   }
@@ -82,6 +83,7 @@ async function renderSelection(): Promise<void> {
   byId('feature-note').textContent = selection.highlighted ? 'Highlighted in the editor: the stronger the activation, the more opaque the highlight.' : (selection.note ?? '');
   byId('clear-highlight').hidden = !selection.highlighted;
   byId('use-as-subspace').hidden = false;
+  byId('open-feature-page').hidden = false;
   await drawFeaturePlot(plot, featureSeriesView(shown.result.tokens, selection.activations), readTheme());
 }
 
@@ -155,6 +157,9 @@ byId('token-features-section').addEventListener('click', (event) => {
 byId('clear-highlight').addEventListener('click', () => vscode.postMessage({ type: 'clearHighlight' }));
 byId('use-as-subspace').addEventListener('click', () => {
   if (selection) vscode.postMessage({ type: 'useAsSubspace', saeId: selection.saeId, feature: selection.feature });
+});
+byId('open-feature-page').addEventListener('click', () => {
+  if (selection) vscode.postMessage({ type: 'openFeaturePage', saeId: selection.saeId, feature: selection.feature });
 });
 new ResizeObserver(onResize).observe(document.body);
 startPanel(vscode, { accepts: isExtensionToWebview, handle, redraw: renderPlots, fail, loading: 'Waiting for the engine…' });

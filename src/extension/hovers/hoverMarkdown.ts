@@ -34,6 +34,8 @@ export interface HoverInput {
   featureLink?: (saeId: string, feature: number) => string;
   /** Builds a command link that uses a feature's decoder direction as a subspace ("use as subspace"). */
   subspaceLink?: (saeId: string, hookName: string, feature: number) => string;
+  /** Builds a command link that opens a feature's page (its top contexts across the workspace, histogram, label). */
+  pageLink?: (saeId: string, feature: number) => string;
 }
 
 const BAR_WIDTH = 10;
@@ -51,11 +53,15 @@ export function hoverMarkdown(input: HoverInput): string {
     if (set.features.length === 0) lines.push('_no feature fires here_', '');
     else {
       const max = Math.max(...set.features.map((f) => f.activation));
-      lines.push(input.subspaceLink ? '| feature | activation | | label | |' : '| feature | activation | | label |', input.subspaceLink ? '|---:|---:|---|---|---|' : '|---:|---:|---|---|');
+      const { pageLink, subspaceLink } = input;
+      const links: ((index: number) => string)[] = [];
+      if (pageLink) links.push((index) => `[feature page](${pageLink(set.saeId, index)} "Open this feature's page: its top contexts in the workspace, activations and label")`);
+      if (subspaceLink) links.push((index) => `[use as subspace](${subspaceLink(set.saeId, set.hookName, index)} "Run a subspace intervention on this feature's decoder direction")`);
+      lines.push(`| feature | activation | | label |${' |'.repeat(links.length)}`, `|---:|---:|---|---|${'---|'.repeat(links.length)}`);
       for (const f of set.features) {
         const name = input.featureLink ? `[#${f.index}](${input.featureLink(set.saeId, f.index)})` : `#${f.index}`;
-        const use = input.subspaceLink ? ` [use as subspace](${input.subspaceLink(set.saeId, set.hookName, f.index)} "Run a subspace intervention on this feature's decoder direction") |` : '';
-        lines.push(`| ${name} | ${f.activation.toFixed(2)} | \`${bar(f.activation, max)}\` | ${f.label === undefined ? '' : escapeMarkdown(f.label)} |${use}`);
+        const extra = links.map((link) => ` ${link(f.index)} |`).join('');
+        lines.push(`| ${name} | ${f.activation.toFixed(2)} | \`${bar(f.activation, max)}\` | ${f.label === undefined ? '' : escapeMarkdown(f.label)} |${extra}`);
       }
       lines.push('');
     }

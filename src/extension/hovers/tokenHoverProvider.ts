@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { caseAtLine, caseKind, parsePromptFile, positionOfValueOffset, valueOffsetAt, type CaseField, type ParsedPromptFile, type PromptCase } from '../../promptFile/promptFile';
+import { featurePageLink, OPEN_FEATURE_PAGE_COMMAND } from '../features/featureLinks';
 import { INSPECT_COMMAND } from '../inspect/inspectCommand';
 import { RUN_SUBSPACE_COMMAND, subspaceCommandLink } from '../subspace/subspacePreset';
 import { readSettings } from '../config';
@@ -38,6 +39,7 @@ export class TokenHoverProvider implements vscode.HoverProvider {
       featureSets: analysis.features.map((f) => ({ hookName: f.sae.hookName, saeId: f.sae.id, features: f.tokens[index].features })),
       predictions: analysis.predictions.predictions[index].slice(0, readSettings().hoverPredictions),
       featureLink: (saeId, feature) => inspectLink(document.uri, promptCase, field, saeId, feature),
+      pageLink: featurePageLink,
       subspaceLink: (saeId, hookName, feature) => subspaceCommandLink(document.uri.toString(), caseKind(promptCase).patching ? promptCase.name : undefined, hookName, saeId, feature),
     });
     const start = positionOfValueOffset(promptCase, field, token.span[0]);
@@ -66,11 +68,11 @@ function inspectLink(uri: vscode.Uri, promptCase: PromptCase, field: CaseField, 
   return `command:${INSPECT_COMMAND}?${encodeURIComponent(JSON.stringify(args))}`;
 }
 
-/** Markdown with HTML off, trusting only the Inspect and subspace commands' links: all model and file text is already escaped. */
+/** Markdown with HTML off, trusting only the Inspect, feature page and subspace commands' links: all model and file text is already escaped. */
 function plain(markdown: string): vscode.MarkdownString {
   const result = new vscode.MarkdownString(markdown);
   result.supportHtml = false;
-  result.isTrusted = { enabledCommands: [INSPECT_COMMAND, RUN_SUBSPACE_COMMAND] };
+  result.isTrusted = { enabledCommands: [INSPECT_COMMAND, OPEN_FEATURE_PAGE_COMMAND, RUN_SUBSPACE_COMMAND] };
   return result;
 }
 

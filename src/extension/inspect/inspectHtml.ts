@@ -22,6 +22,7 @@ export function inspectHtml(input: PageInput): string {
 <p id="feature-note"></p>
 <vscode-button id="clear-highlight" secondary hidden>Clear highlight</vscode-button>
 <vscode-button id="use-as-subspace" secondary hidden title="Run a subspace intervention on this feature's decoder direction, with its illusion checks">Use as subspace…</vscode-button>
+<vscode-button id="open-feature-page" secondary hidden title="This feature's page: its top contexts in the workspace, activation histogram and label">Open feature page</vscode-button>
 <div class="plot-scroll"><div id="feature-plot"></div></div>
 </section>
 <section id="token-features-section">

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isWebviewToExtension, type ExtensionToWebview, type FeatureSelection, type InspectSource } from '../../protocol/inspectMessages';
 import type { InspectResult } from '../../protocol/inspectResult';
 import { describeError, type EngineHost } from '../engineHost';
+import { OPEN_FEATURE_PAGE_COMMAND } from '../features/featureLinks';
 import { RUN_SUBSPACE_COMMAND, type SubspacePreset } from '../subspace/subspacePreset';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import type { FeatureHighlighter } from './featureHighlighter';
@@ -107,6 +108,9 @@ export class InspectPanel implements vscode.Disposable {
         break;
       case 'useAsSubspace':
         this.useAsSubspace(message.saeId, message.feature);
+        break;
+      case 'openFeaturePage':
+        void vscode.commands.executeCommand(OPEN_FEATURE_PAGE_COMMAND, { saeId: message.saeId, index: message.feature });
         break;
     }
   }

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { globToRegExp, isIndexed, joinGlobs, matchesGlob } from '../../src/extension/features/glob';
+import { checkIndexSettings, DEFAULT_INDEX_SETTINGS, labelsFilePath, selectIndexFiles } from '../../src/extension/features/indexSettings';
+
+/** Which files the feature index scans: glob patterns, the settings (checked), the size limit, the labels file. */
+
+const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+const properties = manifest.contributes.configuration.properties;
+
+describe('glob patterns', () => {
+  test('**, *, ?, braces and brackets match as in VS Code settings', () => {
+    const include = DEFAULT_INDEX_SETTINGS.include;
+    for (const path of ['a.txt', 'notes/b.md', 'deep/er/c.prompts', 'data/d.jsonl']) assert.ok(matchesGlob(path, include), path);
+    for (const path of ['a.ts', 'a.txt.bak', 'notes/md', 'data/d.json']) assert.ok(!matchesGlob(path, include), path);
+    assert.ok(matchesGlob('a.txt', '*.txt'));
+    assert.ok(!matchesGlob('x/a.txt', '*.txt'), '* stays in one folder');
+    assert.ok(matchesGlob('x/a.txt', 'x/?.txt'));
+    assert.ok(!matchesGlob('x/ab.txt', 'x/?.txt'));
+    assert.ok(matchesGlob('v1/a.txt', 'v[0-9]/*.txt'));
+    assert.ok(!matchesGlob('va/a.txt', 'v[0-9]/*.txt'));
+    assert.ok(matchesGlob('va/a.txt', 'v[!0-9]/*.txt'));
+    assert.ok(matchesGlob('a/b/c/d.txt', 'a/**/d.txt'));
+    assert.ok(matchesGlob('a/d.txt', 'a/**/d.txt'), '** may be no folder at all');
+    assert.ok(matchesGlob('a.b(c)+$.txt', 'a.b(c)+$.txt'), 'regular-expression characters are literal');
+    assert.ok(!matchesGlob('aXb', 'a.b'));
+    assert.ok(matchesGlob('win\\path\\a.md', '**/*.md'), 'backslashes read as separators');
+  });
+
+  test('the default excludes cover node_modules, .git and .mechlens at any depth', () => {
+    const { include, exclude } = DEFAULT_INDEX_SETTINGS;
+    assert.ok(isIndexed('docs/readme.md', include, exclude));
+    for (const path of ['node_modules/x/readme.md', 'pkg/node_modules/y.txt', '.git/description.txt', '.mechlens/runs/r.jsonl', 'sub/.mechlens/labels.jsonl']) assert.ok(!isIndexed(path, include, exclude), path);
+  });
+
+  test('malformed patterns throw, naming the pattern', () => {
+    assert.throws(() => globToRegExp('**/*.{txt,md'), /"\*\*\/\*\.\{txt,md" has a \{ without its \}/);
+    assert.throws(() => globToRegExp('a/[bc'), /has a \[ without its \]/);
+  });
+
+  test('excludes join into one findFiles pattern unless one has braces itself', () => {
+    assert.equal(joinGlobs([]), undefined);
+    assert.equal(joinGlobs(['  ']), undefined);
+    assert.equal(joinGlobs(['**/a/**']), '**/a/**');
+    assert.equal(joinGlobs(['**/a/**', ' **/b/** ']), '{**/a/**,**/b/**}');
+    assert.equal(joinGlobs(['**/a/**', '**/*.{log,tmp}']), undefined);
+  });
+});
+
+describe('feature index settings', () => {
+  test('the defaults are the manifest defaults', () => {
+    assert.equal(properties['mechlens.featureIndex.include'].default, DEFAULT_INDEX_SETTINGS.include);
+    assert.deepEqual(properties['mechlens.featureIndex.exclude'].default, DEFAULT_INDEX_SETTINGS.exclude);
+    assert.equal(properties['mechlens.featureIndex.maxFileKB'].default, DEFAULT_INDEX_SETTINGS.maxFileKB);
+    assert.equal(properties['mechlens.labels.file'].default, DEFAULT_INDEX_SETTINGS.labelsFile);
+    assert.deepEqual(checkIndexSettings({}), { settings: DEFAULT_INDEX_SETTINGS, problems: [] });
+  });
+
+  test('good values are taken, trimmed', () => {
+    const { settings, problems } = checkIndexSettings({ include: ' **/*.txt ', exclude: ['**/out/**'], maxFileKB: 64, labelsFile: 'labels/mine.json' });
+    assert.deepEqual(problems, []);
+    assert.deepEqual(settings, { include: '**/*.txt', exclude: ['**/out/**'], maxFileKB: 64, labelsFile: 'labels/mine.json' });
+  });
+
+  test('a bad value falls back, with a problem naming the setting', () => {
+    const { settings, problems } = checkIndexSettings({ include: '**/*.{txt', exclude: ['**/ok/**', 3, ''], maxFileKB: -1, labelsFile: '  ' });
+    assert.equal(settings.include, DEFAULT_INDEX_SETTINGS.include);
+    assert.deepEqual(settings.exclude, ['**/ok/**']);
+    assert.equal(settings.maxFileKB, DEFAULT_INDEX_SETTINGS.maxFileKB);
+    assert.equal(settings.labelsFile, DEFAULT_INDEX_SETTINGS.labelsFile);
+    assert.equal(problems.length, 5, problems.join('\n'));
+    assert.match(problems[0], /^mechlens\.featureIndex\.include is malformed/);
+    assert.match(problems[1], /^mechlens\.featureIndex\.exclude\[1\] is not a glob pattern/);
+    assert.match(problems[2], /^mechlens\.featureIndex\.exclude\[2\]/);
+    assert.match(problems[3], /^mechlens\.featureIndex\.maxFileKB must be a number above 0/);
+    assert.match(problems[4], /^mechlens\.labels\.file must be a file path/);
+    assert.match(checkIndexSettings({ exclude: 'node_modules' }).problems[0], /mechlens\.featureIndex\.exclude is not a list/);
+  });
+
+  test('files over the size limit are left out and listed; each file once, sorted', () => {
+    const { files, tooLarge } = selectIndexFiles(
+      [
+        { path: '/w/b.txt', size: 2048 },
+        { path: '/w/a.txt', size: 10 },
+        { path: '/w/big.jsonl', size: 2049 },
+        { path: '/w/a.txt', size: 10 },
+        { path: '/w/empty.md', size: 0 },
+      ],
+      2,
+    );
+    assert.deepEqual(files, ['/w/a.txt', '/w/b.txt', '/w/empty.md']);
+    assert.deepEqual(tooLarge, ['/w/big.jsonl']);
+  });
+
+  test('the labels file is resolved against the workspace folder; an absolute one is kept', () => {
+    assert.equal(labelsFilePath('/work/ws', '.mechlens/labels.json'), '/work/ws/.mechlens/labels.json');
+    assert.equal(labelsFilePath('/work/ws', '/shared/labels.json'), '/shared/labels.json');
+  });
+});

@@ -171,7 +171,7 @@ describe('the feature page in Chromium', { skip: chromiumMissing, timeout: 120_0
     }
     await web.post({ type: 'page', page: sampleFeaturePage({ partial: true }) });
     assert.equal(await web.page.isVisible('#partial-notice'), true);
-    assert.match((await web.page.textContent('#partial-notice'))!, /rebuild the index/);
+    assert.match((await web.page.textContent('#partial-notice'))!, /Rebuild Feature Index/);
     await web.post({ type: 'error', message: `could not save ${ATTACK}` });
     assert.equal(await web.page.getAttribute('body', 'data-state'), 'ready');
     assert.equal(await web.page.textContent('#page-error'), `could not save ${ATTACK}`);

@@ -83,7 +83,7 @@ describe('the Features view in Chromium', { skip: chromiumMissing, timeout: 180_
     assert.equal(await web.page.isVisible('#index-empty-note'), false);
     assert.equal(await web.page.textContent('#index-failures summary'), '1 file could not be indexed');
     assert.equal(await web.page.textContent('#index-failures li'), `/ws/bad.bin: ${ATTACK}`);
-    assert.equal(await web.page.textContent('#index-partial'), '3 features have lost top contexts to edited or deleted files: scan to rebuild them.');
+    assert.equal(await web.page.textContent('#index-partial'), '3 features have lost top contexts to edited or deleted files: run MechLens: Rebuild Feature Index to restore them.');
     assert.equal(Number(await web.page.getAttribute('#index-progress', 'value')), 30);
     await web.page.click('#cancel-scan');
     assert.deepEqual(await last(), { type: 'cancelScan' });

@@ -54,7 +54,7 @@ function skeleton(): void {
   );
   const partial = holder('partial-notice', 'p', 'status-warning');
   partial.setAttribute('role', 'note');
-  partial.textContent = 'Some top contexts were in files edited since they were indexed, so these lists may miss some: scan the workspace again to rebuild the index.';
+  partial.textContent = 'Some top contexts were in files edited since they were indexed, so these lists may miss some: run MechLens: Rebuild Feature Index to restore them.';
   const plot = text('div', '', 'plot-scroll');
   plot.append(holder('histogram'));
   const noPlot = holder('histogram-empty', 'p', 'muted');

@@ -67,7 +67,7 @@ export function createStatusView(scan: () => void, cancel: () => void): StatusVi
       message.textContent = status.message ?? '';
       message.hidden = !status.message;
       empty.hidden = status.state !== 'empty';
-      partial.textContent = `${plural(status.partialFeatures, 'feature has', 'features have')} lost top contexts to edited or deleted files: scan to rebuild them.`;
+      partial.textContent = `${plural(status.partialFeatures, 'feature has', 'features have')} lost top contexts to edited or deleted files: run MechLens: Rebuild Feature Index to restore them.`;
       partial.hidden = status.partialFeatures === 0;
       failuresSummary.textContent = `${plural(status.failures.length, 'file')} could not be indexed`;
       failureList.replaceChildren(...status.failures.map((f) => text('li', `${f.file}: ${f.message}`)));

@@ -46,7 +46,7 @@ interface Pending {
 /**
  * The extension host's side of the engine process: typed requests, each answered or failed within
  * its time limit. A process that dies or hangs is killed and restarted on the next request, which
- * first replays the requests that built its state (the model, the SAEs).
+ * first replays the requests that built its state (the model, the SAEs, the labels file, the index plan).
  */
 export class EngineClient {
   private child: ChildProcess | undefined;
@@ -54,6 +54,9 @@ export class EngineClient {
   private readonly pending = new Map<number, Pending>();
   /** model/load and the sae/loads after it, replayed into a restarted process. */
   private stateRequests: { method: EngineMethod; params: unknown }[] = [];
+  /** The last labels file and index plan, replayed after them (a plan without its rebuild: a restarted scan resumes from its last commit). */
+  private labelsFile: { method: EngineMethod; params: unknown } | undefined;
+  private indexPlan: { method: EngineMethod; params: unknown } | undefined;
   private disposed = false;
 
   constructor(private readonly options: EngineClientOptions) {}
@@ -67,8 +70,12 @@ export class EngineClient {
     if (this.disposed) throw new EngineRequestError('the engine client was disposed', false);
     if (!this.child) await this.start();
     const result = (await this.send(method, params, typeof options === 'number' ? { timeoutMs: options } : options)) as EngineRequests[M]['result'];
-    if (method === 'model/load') this.stateRequests = [{ method, params }];
-    else if (method === 'sae/load') this.stateRequests.push({ method, params });
+    if (method === 'model/load') {
+      this.stateRequests = [{ method, params }];
+      this.indexPlan = undefined;
+    } else if (method === 'sae/load') this.stateRequests.push({ method, params });
+    else if (method === 'labels/setFile') this.labelsFile = { method, params };
+    else if (method === 'index/plan') this.indexPlan = { method, params: { ...(params as EngineRequests['index/plan']['params']), rebuild: false } };
     return result;
   }
 
@@ -88,7 +95,7 @@ export class EngineClient {
       this.failAll(new EngineRequestError(reason, false));
       this.options.onCrash?.(reason);
     });
-    const replay = this.stateRequests;
+    const replay = [...this.stateRequests, ...(this.labelsFile ? [this.labelsFile] : []), ...(this.indexPlan ? [this.indexPlan] : [])];
     for (const { method, params } of replay) await this.send(method, params as never);
   }
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { row, topK } from '../../src/engine/analysis/topK';
@@ -9,7 +10,7 @@ import { EngineService } from '../../src/engineProcess/engineService';
 import { EngineClient, EngineRequestError } from '../../src/extension/engineClient';
 import { isRequestMessage, isResponseMessage } from '../../src/protocol/engineProtocol';
 import { writeSaeLensV6 } from '../fixtures/saeFixtures';
-import { tempCheckpoint } from '../fixtures/tempCheckpoint';
+import { tempCheckpoint, tempDir } from '../fixtures/tempCheckpoint';
 import { ENGINE_ENTRY as ENTRY, ENGINE_EXEC_ARGV as EXEC_ARGV } from '../fixtures/suiteEngine';
 
 describe('protocol validators', () => {
@@ -86,12 +87,18 @@ describe('the engine process', () => {
     }
   });
 
-  test('a crashed engine is reported once and restarted by the next request, with its model and SAEs back', async () => {
+  test('a crashed engine is reported once and restarted by the next request, with its model, SAEs, labels file and index plan back', async () => {
     const crashes: string[] = [];
     const client = new EngineClient({ entry: ENTRY, execArgv: EXEC_ARGV, onCrash: (message) => crashes.push(message) });
+    const workspace = tempDir();
     try {
       await client.request('model/load', { dir: checkpoint.dir, threads: 1 });
       const sae = await client.request('sae/load', { path: join(checkpoint.dir, 'sae') });
+      const corpusFile = join(workspace.dir, 'notes.txt');
+      writeFileSync(corpusFile, 'Mary went to the park with John.');
+      await client.request('labels/setFile', { path: join(workspace.dir, '.mechlens', 'labels.json') });
+      const planned = await client.request('index/plan', { storageDir: join(workspace.dir, 'index'), files: [corpusFile], rebuild: true });
+      assert.equal(planned.state, 'scanning');
       const first = client.pid!;
       process.kill(first, 'SIGKILL');
       while (crashes.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -102,8 +109,14 @@ describe('the engine process', () => {
       assert.deepEqual(predictions.predictions.at(-1)!.map((p) => p.id), expected.top);
       await client.request('sae/topFeatures', { saeId: sae.id, prompt: 'Mary', topK: 2 });
       assert.equal(crashes.length, 1, 'told once');
+      const status = await client.request('index/status', {});
+      assert.deepEqual([status.state, status.filesTotal], ['scanning', 1], 'the plan is back: the scan can go on');
+      assert.equal((await client.request('index/step', { budgetMs: 100 })).state, 'ready');
+      const set = await client.request('labels/set', { saeId: sae.id, index: 0, text: 'set after the restart' });
+      assert.deepEqual(set.label, { text: 'set after the restart', kind: 'user' }, 'the labels file is known again');
     } finally {
       client.dispose();
+      workspace.cleanup();
     }
   });
 

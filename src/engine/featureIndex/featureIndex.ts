@@ -50,7 +50,9 @@ export class FeatureIndex {
   static open(storageDir: string, model: HookedModel, saes: readonly SaeRunner[], settings: IndexSettings = DEFAULT_SETTINGS): FeatureIndex {
     if (saes.length === 0) throw new MechLensError('a feature index needs at least one SAE (load one with mechlens.sae.paths)');
     if (saes.length > 255) throw new MechLensError(`a feature index takes at most 255 SAEs, got ${saes.length}`);
-    if (settings.chunkLength < 2 || settings.chunkLength > model.config.nCtx) throw new MechLensError(`chunk length ${settings.chunkLength} must be between 2 and the model's context ${model.config.nCtx}`);
+    // Chunks never exceed the model's context (a small model gets shorter chunks).
+    settings = { ...settings, chunkLength: Math.min(settings.chunkLength, model.config.nCtx) };
+    if (!Number.isInteger(settings.chunkLength) || settings.chunkLength < 2) throw new MechLensError(`chunk length ${settings.chunkLength} must be at least 2 tokens`);
     const fingerprint = sha256(Buffer.from(JSON.stringify({ version: INDEX_VERSION, model: modelIdentity(model.dir), saes: saes.map((s) => saeIdentity(s)), settings })));
     const store = new IndexStore(join(storageDir, fingerprint.slice(0, 16)));
     const aggregates = saes.map((s) => new SaeAggregate(s.config.dSae, settings));

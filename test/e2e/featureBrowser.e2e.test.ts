@@ -34,7 +34,7 @@ describe('the feature browser in VS Code', { timeout: 15 * 60_000 }, () => {
     const model = await HookedModel.load(DEFAULT_MODEL, { threads: 1 });
     const runner = SaeRunner.create(loadSae(defaultSae(0)), { threads: 1 });
     const index = FeatureIndex.open(join(temp.dir, 'expected-index'), model, [runner]);
-    index.plan([join(workspace, 'notes.txt'), join(workspace, 'more.md')]);
+    await index.plan([join(workspace, 'notes.txt'), join(workspace, 'more.md')]);
     while (index.status().state === 'scanning') await index.step(1000);
     const labels = JSON.parse(readFileSync(join(defaultSae(0), 'provisional_labels.json'), 'utf8')) as Record<string, string>;
     const uses = new Map<string, number>();

@@ -31,7 +31,7 @@ after(async () => {
 });
 
 async function scanAll(index: FeatureIndex, files: string[], budgetMs = 1e9): Promise<void> {
-  index.plan(files);
+  await index.plan(files);
   for (let guard = 0; guard < 1000 && index.status().state === 'scanning'; guard++) await index.step(budgetMs);
   assert.equal(index.status().state, 'ready');
 }
@@ -110,7 +110,7 @@ describe('feature index', () => {
     const reopened = FeatureIndex.open(storage.dir, model, saes, SETTINGS);
     assert.equal(reopened.tokens, status.tokens);
     assertMatchesBruteForce(reopened, brute, true);
-    const again = reopened.plan(files);
+    const again = await reopened.plan(files);
     assert.equal(again.state, 'ready', 'nothing changed, nothing to scan');
     assert.equal(again.filesDone, 5);
     await reopened.close();
@@ -124,7 +124,7 @@ describe('feature index', () => {
     const added = join(corpus.dir, 'sub', 'new.txt');
     writeFileSync(added, lines.slice(2, 5).join('\n'));
     const now = [...files.slice(1), added];
-    const planned = index.plan(now);
+    const planned = await index.plan(now);
     assert.equal(planned.filesTotal, 5);
     assert.equal(planned.filesDone, 3, 'only the edited and the new file are queued (the deleted one is removed)');
     await scanAll(index, now);
@@ -153,6 +153,19 @@ describe('feature index', () => {
         exact.forEach((e, i) => assert.deepEqual([idMap.get(e.doc), e.pos], [top[i].doc, top[i].pos], `sae ${s} feature ${f} top ${i} after edits`));
       }
     });
+    await index.close();
+  });
+
+  test('a rebuild starts a new store and restores every list to exact', async () => {
+    const index = FeatureIndex.open(storage.dir, model, saes, SETTINGS);
+    const now = [...files.slice(1), join(corpus.dir, 'sub', 'new.txt')];
+    const before = index.store;
+    const planned = await index.plan(now, { rebuild: true });
+    assert.notEqual(index.store, before, 'a new LMDB environment');
+    assert.deepEqual([planned.state, planned.filesDone, planned.documents, planned.tokens], ['scanning', 0, 0, 0]);
+    await scanAll(index, now);
+    assertMatchesBruteForce(index, await bruteForce(model, saes, corpusDocuments(now), SETTINGS), true);
+    assert.equal(index.status().partialFeatures, 0);
     await index.close();
   });
 });
@@ -192,7 +205,7 @@ describe('a killed scan', () => {
     assert.ok(seen >= 4 && seen < 12, `killed midway (after ${seen} of 12 files)`);
 
     const restarted = FeatureIndex.open(killed.dir, model, saes, SETTINGS);
-    const planned = restarted.plan(files);
+    const planned = await restarted.plan(files);
     assert.ok(planned.filesDone >= 4 && planned.filesDone < 12, `the restart keeps what was committed (${planned.filesDone} files) and queues the rest`);
     await scanAll(restarted, files, 1);
     const uninterrupted = FeatureIndex.open(whole.dir, model, saes, SETTINGS);

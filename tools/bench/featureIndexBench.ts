@@ -17,7 +17,9 @@ import { writeSaeLensV6 } from '../../test/fixtures/saeFixtures';
  * `npm run bench:index`: the feature index. Scan throughput (tokens per second, wall clock, the
  * whole pipeline: reading, tokenizing, model, SAEs, aggregation, commits) on the embedded
  * default (4 SAEs of 2048) and on GPT-2 small's shape with one 768 × 24576 SAE; feature-page
- * latency (index read, contexts, histogram, logit effects, neighbours); index size on disk.
+ * latency (index read, contexts, histogram, logit effects, neighbours); index size on disk: the
+ * per-feature part is bounded (histogram, 28 top and 60 sampled examples with windows), the
+ * per-token part is the documents' tokens and offsets.
  * Written to bench-results/bench-index.json.
  */
 const OUT = 'bench-results';
@@ -42,6 +44,10 @@ function folderBytes(dir: string): number {
     .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
 }
 
+function saes(loaded: LoadedSae[]): number {
+  return loaded.reduce((n, s) => n + s.config.dSae, 0);
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -54,7 +60,7 @@ async function measure(name: string, modelDir: string, saeDirs: string[], maxFil
   const storage = join(tmpdir(), `mechlens-bench-index-${name}`);
   const files = writeCorpus(join(tmpdir(), `mechlens-bench-corpus-${name}`), maxFiles);
   const index = FeatureIndex.open(storage, model, runners);
-  index.plan(files, { rebuild: true });
+  await index.plan(files, { rebuild: true });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   while (index.status().state === 'scanning') await index.step(500);
@@ -62,6 +68,14 @@ async function measure(name: string, modelDir: string, saeDirs: string[], maxFil
   const cpu = process.cpuUsage(cpu0);
   const tokens = index.tokens;
   const bytes = folderBytes(index.store.path);
+  let liveBytes = 0;
+  for (const [, record] of index.store.featureRecords()) liveBytes += record.length;
+  let documentBytes = 0;
+  for (let id = 0; ; id++) {
+    const document = index.document(id);
+    if (!document) break;
+    documentBytes += 12 * document.ids.length;
+  }
 
   const unembedding = modelUnembedding(model);
   const neighbours = new DecoderNeighbours(decoderOf(loaded[0]));
@@ -97,6 +111,9 @@ async function measure(name: string, modelDir: string, saeDirs: string[], maxFil
     cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(2)),
     pageMs: { p50: Number(percentile(latencies, 50).toFixed(1)), p95: Number(percentile(latencies, 95).toFixed(1)) },
     indexBytes: bytes,
+    featureRecordBytes: liveBytes,
+    bytesPerFeature: Math.round(liveBytes / saes(loaded)),
+    documentBytesPerToken: Number((documentBytes / tokens).toFixed(1)),
     indexMBPerMillionTokens: Number(((bytes / 2 ** 20) * (1e6 / tokens)).toFixed(1)),
   };
 }
@@ -111,7 +128,7 @@ async function main(): Promise<void> {
   const gpt2 = await measure('gpt2-small', small, [sae], 12);
   const results = [defaults, gpt2];
   for (const r of results) {
-    console.log(`${String(r.name).padEnd(12)} ${r.tokens} tokens in ${r.scanSeconds} s: ${r.tokensPerSecond} tokens/s (CPU ${r.cpuSeconds} s); feature page p50 ${(r.pageMs as { p50: number }).p50} ms, p95 ${(r.pageMs as { p95: number }).p95} ms; index ${(Number(r.indexBytes) / 2 ** 20).toFixed(1)} MB = ${r.indexMBPerMillionTokens} MB per million tokens`);
+    console.log(`${String(r.name).padEnd(12)} ${r.tokens} tokens in ${r.scanSeconds} s: ${r.tokensPerSecond} tokens/s (CPU ${r.cpuSeconds} s); feature page p50 ${(r.pageMs as { p50: number }).p50} ms, p95 ${(r.pageMs as { p95: number }).p95} ms; index file ${(Number(r.indexBytes) / 2 ** 20).toFixed(1)} MB (feature records ${(Number(r.featureRecordBytes) / 2 ** 20).toFixed(1)} MB, ${r.bytesPerFeature} B per feature, bounded; documents ${r.documentBytesPerToken} B per token)`);
   }
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'bench-index.json'), JSON.stringify({ date: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model }, results }, null, 2));

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { IndexStatus } from '../../protocol/featureIndex';
 import { MechLensError } from '../errors';
@@ -38,7 +38,7 @@ export class FeatureIndex {
     readonly model: HookedModel,
     readonly saes: readonly SaeRunner[],
     readonly settings: IndexSettings,
-    readonly store: IndexStore,
+    public store: IndexStore,
     private readonly fingerprint: string,
     readonly aggregates: SaeAggregate[],
   ) {
@@ -70,10 +70,11 @@ export class FeatureIndex {
   /**
    * Queues the corpus files that are new or changed since they were indexed (by size and
    * modification time; an unchanged hash is then not rescanned) and the indexed files that are
-   * no longer in the corpus. `rebuild` drops the stored index first.
+   * no longer in the corpus. `rebuild` deletes the stored index first (LMDB files never shrink, so
+   * a rebuild starts a new file rather than emptying the old one).
    */
-  plan(files: readonly string[], options: { rebuild?: boolean } = {}): IndexStatus {
-    if (options.rebuild) this.clear();
+  async plan(files: readonly string[], options: { rebuild?: boolean } = {}): Promise<IndexStatus> {
+    if (options.rebuild) await this.clear();
     this.planned = [...new Set(files.map((f) => resolve(f)))].sort();
     const wanted = new Set(this.planned);
     this.queue = [];
@@ -219,8 +220,11 @@ export class FeatureIndex {
     this.lastCommit = performance.now();
   }
 
-  private clear(): void {
-    this.store.clear();
+  private async clear(): Promise<void> {
+    const path = this.store.path;
+    await this.store.close();
+    rmSync(path, { recursive: true, force: true });
+    this.store = new IndexStore(path);
     this.meta = freshMeta(this.fingerprint);
     this.aggregates.forEach((aggregate, slot) => (this.aggregates[slot] = new SaeAggregate(aggregate.dSae, this.settings)));
     this.pendingFiles.clear();

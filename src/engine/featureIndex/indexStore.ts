@@ -90,14 +90,6 @@ export class IndexStore {
     });
   }
 
-  /** Drops everything (a rebuild). */
-  clear(): void {
-    this.root.transactionSync(() => {
-      for (const db of [this.meta, this.files]) for (const key of [...db.getKeys()]) db.removeSync(key);
-      for (const db of [this.documents, this.features]) for (const key of [...db.getKeys()]) db.removeSync(key);
-    });
-  }
-
   /** Every stored feature record, for tests and dumps: key → bytes. */
   *featureRecords(): Generator<[number, Buffer]> {
     for (const { key, value } of this.features.getRange()) yield [key, value];

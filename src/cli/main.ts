@@ -8,6 +8,7 @@ import { METRIC_NAMES, type MetricName } from '../engine/patching/metrics';
 import { DIRECTIONS, type Direction } from '../engine/patching/patchRunner';
 import { SWEEP_NAMES } from '../engine/patching/sweeps';
 import { runCommand } from './runCommand';
+import { featureCommand, indexCommand, type IndexSource } from './indexCommands';
 import { featuresCommand, saeEvalCommand } from './saeCommands';
 import { pairsFromPromptFile, subspaceCommand, type SubspaceSourceName } from './subspaceCommand';
 
@@ -38,6 +39,12 @@ const USAGE = `usage:
       a subspace intervention (patch, ablation, set) with its interpretability-illusion checks;
       repeat --clean/--corrupted (and --answer/--wrong, or give them once) for several pairs;
       --positions=LIST may count from the end (--positions=-1: the last; default: the metric position)
+  mechlens index [--model DIR --sae PATH…] --storage DIR [--rebuild] [--json] [--threads N] FILE_OR_FOLDER…
+      build or update a feature index over text files (.txt .md .prompts .jsonl in folders):
+      only new and changed files are scanned; a killed scan resumes where it was committed
+  mechlens feature [--model DIR --sae PATH…] --storage DIR [--hook NAME] [--json] INDEX
+      one feature's page from the index: top contexts, interval groups, logit effects, neighbours
+      (without --model: the embedded default and its SAEs; give the same --sae list as to index)
   mechlens check-prompts FILE…
       list the cases of .prompts files and report their problems
   mechlens demo [--model DIR]
@@ -88,6 +95,16 @@ async function dispatch(argv: string[], print: (line: string) => void): Promise<
       if (positionals.length !== 1) throw new UsageError('patch-show needs exactly one run file');
       return patchShowCommand({ file: positionals[0], json: values.json as boolean }, print);
     }
+    case 'index': {
+      const { values, positionals } = parse(rest, { ...indexOptions, rebuild: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } });
+      if (positionals.length === 0) throw new UsageError('index needs at least one file or folder');
+      return indexCommand({ ...indexSource(values), paths: positionals, rebuild: values.rebuild as boolean, json: values.json as boolean }, print, (line) => process.stderr.write(`${line}\n`));
+    }
+    case 'feature': {
+      const { values, positionals } = parse(rest, { ...indexOptions, hook: { type: 'string' }, json: { type: 'boolean', default: false } });
+      if (positionals.length !== 1) throw new UsageError('feature needs exactly one feature index');
+      return featureCommand({ ...indexSource(values), feature: optionalInt(positionals[0], 'the feature index')!, hook: values.hook as string | undefined, json: values.json as boolean }, print);
+    }
     case 'check-prompts': {
       const { positionals } = parse(rest, {});
       if (positionals.length === 0) throw new UsageError('check-prompts needs at least one file');
@@ -105,6 +122,13 @@ async function dispatch(argv: string[], print: (line: string) => void): Promise<
     default:
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }
+}
+
+const indexOptions = { model: { type: 'string' }, sae: { type: 'string', multiple: true }, storage: { type: 'string' }, threads: { type: 'string' } } as const;
+
+function indexSource(values: Record<string, unknown>): IndexSource {
+  if (typeof values.storage !== 'string') throw new UsageError('needs --storage DIR (where the index is kept)');
+  return { model: values.model as string | undefined, saes: (values.sae as string[] | undefined) ?? [], storage: values.storage, threads: optionalInt(values.threads as string | undefined, '--threads') };
 }
 
 async function run(args: string[], print: (line: string) => void): Promise<void> {

@@ -9,6 +9,7 @@ import type { EngineMethod, EngineRequests, ErrorPayload } from '../protocol/eng
 import { inspectParamsProblem } from '../protocol/inspectResult';
 import { patchingParamsProblem } from '../protocol/patchingRun';
 import { subspaceParamsProblem } from '../protocol/subspaceRun';
+import { labelLine } from '../engine/labels/featureLabels';
 import { FeatureBrowser, saeLabels, type BrowsedSae } from './featureBrowser';
 import { inspectFeature, inspectText } from './inspectText';
 import { runPatching } from './patchingRun';
@@ -84,7 +85,7 @@ export class EngineService {
         predictions: analysis.predictions.map((row) => row.map((p) => ({ ...p, text: model.tokenizer.decode([p.id]) }))),
         features: attached.map(([saeId, sae], i) => ({
           saeId,
-          tokens: tokens.map((token, t) => ({ token, features: analysis.features[i][t].map((f) => ({ ...f, label: sae.labels.stored(f.index)?.text })) })),
+          tokens: tokens.map((token, t) => ({ token, features: analysis.features[i][t].map((f) => ({ ...f, label: labelLine(sae.labels.stored(f.index)) })) })),
         })),
       };
     },
@@ -96,7 +97,7 @@ export class EngineService {
       const rows = await topFeaturesPerToken(this.requireModel(), sae.runner, prompt, k);
       return rows.map(({ token, features }) => ({
         token: { id: token.id, text: token.text, span: token.span },
-        features: features.map((f) => ({ ...f, label: sae.labels.stored(f.index)?.text })),
+        features: features.map((f) => ({ ...f, label: labelLine(sae.labels.stored(f.index)) })),
       }));
     },
 

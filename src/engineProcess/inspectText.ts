@@ -3,13 +3,15 @@ import { MechLensError } from '../engine/errors';
 import type { HookedModel } from '../engine/hookedModel';
 import { featureActivations, saeInput } from '../engine/sae/saeOnModel';
 import type { SaeRunner } from '../engine/sae/saeRunner';
+import { labelLine } from '../engine/labels/featureLabels';
+import type { FeatureLabel } from '../protocol/featureIndex';
 import type { InspectFeature, InspectResult, InspectSae, InspectTopFeature } from '../protocol/inspectResult';
 
 /** An SAE as the engine service holds it: its runner and its labels. */
 export interface InspectableSae {
   id: string;
   runner: SaeRunner;
-  labels: { stored(index: number): { text: string } | undefined };
+  labels: { stored(index: number): FeatureLabel | undefined };
 }
 
 export interface InspectOptions {
@@ -67,7 +69,7 @@ function checkLength(model: HookedModel, text: string): void {
 /** Per-token top lists, the capped union of their features, and that union's activation columns. */
 function saeTables(sae: InspectableSae, dense: Float32Array, top: { k: number; values: Float32Array; indices: Int32Array }, tokenCount: number, maxFeatures: number): InspectSae {
   const { dSae, hookName } = sae.runner.config;
-  const label = (index: number) => sae.labels.stored(index)?.text;
+  const label = (index: number) => labelLine(sae.labels.stored(index));
   const topFeatures: InspectTopFeature[][] = [];
   const union = new Set<number>();
   for (let t = 1; t < tokenCount; t++) {

@@ -41,6 +41,9 @@ describe('feature browser requests', () => {
     assert.equal(page.logitEffects.promoted.length, 10);
     assert.equal(page.neighbours.length, 10);
     assert.ok(page.neighbours.every((n) => n.index !== 5 && n.cosine <= 1 + 1e-9));
+    const analysis = await service.handle('prompt/analyse', { prompt: 'When Mary and John went to the store', topKPredictions: 1, topKFeatures: 3 });
+    const shown = analysis.features[0].tokens.flatMap((t) => t.features.map((f) => f.label));
+    assert.ok(shown.length > 0 && shown.every((label) => /^↑ .* \(provisional\)$/.test(label ?? '')), `hover labels say they are provisional: ${shown[0]}`);
   });
 
   test('a scan in steps; then lists, pages and contexts that point at the tokens in the files', async () => {

@@ -103,7 +103,10 @@ export class FeatureIndex {
       if (performance.now() - start >= budgetMs) break;
     }
     if (this.queue.length === 0 || signal?.aborted || performance.now() - this.lastCommit >= this.commitIntervalMs) this.commit();
-    if (this.queue.length === 0) this.state = this.meta.documents > 0 ? 'ready' : 'empty';
+    if (this.queue.length === 0) {
+      this.state = this.meta.documents > 0 ? 'ready' : 'empty';
+      await this.compactIfLoose();
+    }
     return this.status();
   }
 
@@ -143,6 +146,12 @@ export class FeatureIndex {
   async close(): Promise<void> {
     if (this.pendingFiles.size > 0 || this.pendingDocuments.size > 0) this.commit();
     await this.store.close();
+  }
+
+  /** At the end of a scan: a store file much larger than the pages it uses (1.5 × + 4 MB) is compacted. */
+  private async compactIfLoose(): Promise<void> {
+    const { fileBytes, usedBytes } = this.store.sizes();
+    if (fileBytes > 1.5 * usedBytes + 4 * 2 ** 20) this.store = await this.store.compacted();
   }
 
   private storedFile(path: string): StoredFile | undefined {

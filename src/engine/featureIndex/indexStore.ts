@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { TokenizedDocument } from './documentScan';
 
@@ -43,8 +43,9 @@ export class IndexStore {
   private readonly features: Database<Buffer, number>;
 
   constructor(readonly path: string) {
+    recoverSwap(path);
     mkdirSync(path, { recursive: true });
-    this.root = open({ path, compression: false });
+    this.root = open({ path, compression: true });
     this.meta = this.root.openDB({ name: 'meta', encoding: 'binary' });
     this.files = this.root.openDB({ name: 'files', encoding: 'binary' });
     this.documents = this.root.openDB({ name: 'documents', encoding: 'binary', keyEncoding: 'uint32' });
@@ -95,9 +96,46 @@ export class IndexStore {
     for (const { key, value } of this.features.getRange()) yield [key, value];
   }
 
+  /** Bytes of the data file, and of the pages its databases use (LMDB keeps freed pages in the file for reuse). */
+  sizes(): { fileBytes: number; usedBytes: number } {
+    type Stats = { pageSize: number; lastPageNumber: number; treeBranchPageCount: number; treeLeafPageCount: number; overflowPages: number };
+    const pages = (stats: Stats) => stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages;
+    const root = this.root.getStats() as Stats;
+    const used = [this.meta, this.files, this.documents, this.features].reduce((sum, db) => sum + pages(db.getStats() as Stats), pages(root));
+    return { fileBytes: (root.lastPageNumber + 1) * root.pageSize, usedBytes: used * root.pageSize };
+  }
+
+  /**
+   * A compacted copy replaces this store (each commit rewrites every changed feature, and LMDB's
+   * file keeps the freed pages). The swap renames folders; a crash midway is recovered on the next
+   * open (recoverSwap). Returns the new store; this one is closed.
+   */
+  async compacted(): Promise<IndexStore> {
+    const copy = `${this.path}.compact`;
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(copy);
+    await this.root.backup(copy, true);
+    await this.close();
+    const old = `${this.path}.old`;
+    renameSync(this.path, old);
+    renameSync(copy, this.path);
+    rmSync(old, { recursive: true, force: true });
+    return new IndexStore(this.path);
+  }
+
   async close(): Promise<void> {
     await this.root.close();
   }
+}
+
+/** Finishes or undoes a compaction swap a crash interrupted: the old folder comes back unless the compacted one is in place. */
+function recoverSwap(path: string): void {
+  const old = `${path}.old`;
+  if (existsSync(old)) {
+    if (existsSync(path)) rmSync(old, { recursive: true, force: true });
+    else renameSync(old, path);
+  }
+  rmSync(`${path}.compact`, { recursive: true, force: true });
 }
 
 export function featureKey(slot: number, index: number): number {

@@ -101,3 +101,9 @@ export class FeatureLabels {
     return shippedText?.trim() ? { text: shippedText, kind: 'provisional' } : undefined;
   }
 }
+
+/** A label as one line of text for hovers and tables: provisional labels say so. */
+export function labelLine(label: FeatureLabel | undefined): string | undefined {
+  if (!label) return undefined;
+  return label.kind === 'provisional' ? `${label.text} (provisional)` : label.text;
+}

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MechLensError } from '../engine/errors';
+import { CORPUS_EXTENSIONS, expandCorpusPaths } from '../engine/featureIndex/corpusFiles';
 import { FeatureIndex } from '../engine/featureIndex/featureIndex';
 import { featurePage } from '../engine/featureIndex/featurePage';
 import { HookedModel } from '../engine/hookedModel';
@@ -12,9 +13,6 @@ import { SaeRunner } from '../engine/sae/saeRunner';
 import { modelUnembedding, saeLabels } from '../engineProcess/featureBrowser';
 import type { FeatureContext, FeaturePage } from '../protocol/featureIndex';
 import { embeddedModelDir } from './demoCommand';
-
-/** File kinds a folder given to `mechlens index` contributes (as the extension's default glob). */
-const CORPUS_EXTENSIONS = ['.txt', '.md', '.prompts', '.jsonl'];
 
 export interface IndexSource {
   /** The model folder; the embedded default when absent. */
@@ -60,22 +58,10 @@ async function close({ model, runners, index }: Opened): Promise<void> {
   await model.dispose();
 }
 
-/** Files and folders given on the command line → corpus files (folders searched recursively, dot-folders and node_modules skipped). */
+/** Files and folders given on the command line → corpus files; a path that does not exist is an error. */
 export function corpusFiles(paths: string[]): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.isFile() && CORPUS_EXTENSIONS.some((ext) => entry.name.toLowerCase().endsWith(ext))) files.push(path);
-    }
-  };
-  for (const path of paths) {
-    if (!existsSync(path)) throw new MechLensError(`${path}: no such file or folder`);
-    if (statSync(path).isDirectory()) walk(path);
-    else files.push(path);
-  }
+  const { files, missing } = expandCorpusPaths(paths);
+  if (missing.length > 0) throw new MechLensError(`${missing[0]}: no such file or folder`);
   return files;
 }
 

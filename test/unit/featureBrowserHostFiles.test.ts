@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { globToRegExp, isIndexed, joinGlobs, matchesGlob } from '../../src/extension/features/glob';
+import { expandCorpusPaths } from '../../src/engine/featureIndex/corpusFiles';
 import { checkIndexSettings, DEFAULT_INDEX_SETTINGS, labelsFilePath, selectIndexFiles } from '../../src/extension/features/indexSettings';
+import { tempDir } from '../fixtures/tempCheckpoint';
 
 /** Which files the feature index scans: glob patterns, the settings (checked), the size limit, the labels file. */
 
@@ -55,13 +57,14 @@ describe('feature index settings', () => {
     assert.deepEqual(properties['mechlens.featureIndex.exclude'].default, DEFAULT_INDEX_SETTINGS.exclude);
     assert.equal(properties['mechlens.featureIndex.maxFileKB'].default, DEFAULT_INDEX_SETTINGS.maxFileKB);
     assert.equal(properties['mechlens.labels.file'].default, DEFAULT_INDEX_SETTINGS.labelsFile);
+    assert.deepEqual(properties['mechlens.featureIndex.files'].default, DEFAULT_INDEX_SETTINGS.files);
     assert.deepEqual(checkIndexSettings({}), { settings: DEFAULT_INDEX_SETTINGS, problems: [] });
   });
 
   test('good values are taken, trimmed', () => {
     const { settings, problems } = checkIndexSettings({ include: ' **/*.txt ', exclude: ['**/out/**'], maxFileKB: 64, labelsFile: 'labels/mine.json' });
     assert.deepEqual(problems, []);
-    assert.deepEqual(settings, { include: '**/*.txt', exclude: ['**/out/**'], maxFileKB: 64, labelsFile: 'labels/mine.json' });
+    assert.deepEqual(settings, { include: '**/*.txt', exclude: ['**/out/**'], maxFileKB: 64, files: [], labelsFile: 'labels/mine.json' });
   });
 
   test('a bad value falls back, with a problem naming the setting', () => {
@@ -97,5 +100,28 @@ describe('feature index settings', () => {
   test('the labels file is resolved against the workspace folder; an absolute one is kept', () => {
     assert.equal(labelsFilePath('/work/ws', '.mechlens/labels.json'), '/work/ws/.mechlens/labels.json');
     assert.equal(labelsFilePath('/work/ws', '/shared/labels.json'), '/shared/labels.json');
+  });
+});
+
+describe('files outside the include pattern (mechlens.featureIndex.files)', () => {
+  test('a list of paths is kept, anything else is reported and left out', () => {
+    assert.deepEqual(checkIndexSettings({ files: [' /data/corpus.jsonl ', 'notes'] }).settings.files, ['/data/corpus.jsonl', 'notes']);
+    const bad = checkIndexSettings({ files: ['ok.txt', 3, ''] });
+    assert.deepEqual(bad.settings.files, ['ok.txt']);
+    assert.deepEqual(bad.problems, ['mechlens.featureIndex.files[1] is not a path; it is left out', 'mechlens.featureIndex.files[2] is not a path; it is left out']);
+    assert.deepEqual(checkIndexSettings({ files: 'a.txt' }).problems, ['mechlens.featureIndex.files is not a list of paths; using none']);
+  });
+
+  test('folders are searched for text files (dot-folders and node_modules skipped); missing paths come back apart', () => {
+    const temp = tempDir();
+    try {
+      for (const dir of ['corpus/deep', 'corpus/.hidden', 'corpus/node_modules']) mkdirSync(join(temp.dir, dir), { recursive: true });
+      for (const file of ['corpus/a.jsonl', 'corpus/deep/b.md', 'corpus/c.bin', 'corpus/.hidden/d.txt', 'corpus/node_modules/e.txt', 'single.log']) writeFileSync(join(temp.dir, file), 'x');
+      const { files, missing } = expandCorpusPaths([join(temp.dir, 'corpus'), join(temp.dir, 'single.log'), join(temp.dir, 'nope')]);
+      assert.deepEqual(files.map((f) => f.slice(temp.dir.length + 1)).sort(), ['corpus/a.jsonl', 'corpus/deep/b.md', 'single.log']);
+      assert.deepEqual(missing, [join(temp.dir, 'nope')]);
+    } finally {
+      temp.cleanup();
+    }
   });
 });

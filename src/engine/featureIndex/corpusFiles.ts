@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileError } from '../errors';
 
 /** A document of the corpus: a whole text file, or one line of a JSONL file. */
@@ -61,4 +62,30 @@ export function readCorpusFile(path: string): CorpusFile {
     else if (document.trim().length > 0) file.documents.push({ file: path, line, text: document });
   });
   return file;
+}
+
+/** The file kinds a folder contributes to a corpus. */
+export const CORPUS_EXTENSIONS = ['.txt', '.md', '.prompts', '.jsonl'];
+
+/**
+ * Files and folders → corpus files: a file as given, a folder searched recursively for
+ * CORPUS_EXTENSIONS (dot-folders and node_modules skipped). Paths that do not exist are returned apart.
+ */
+export function expandCorpusPaths(paths: readonly string[]): { files: string[]; missing: string[] } {
+  const files: string[] = [];
+  const missing: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && CORPUS_EXTENSIONS.some((ext) => entry.name.toLowerCase().endsWith(ext))) files.push(path);
+    }
+  };
+  for (const path of paths) {
+    if (!existsSync(path)) missing.push(path);
+    else if (statSync(path).isDirectory()) walk(path);
+    else files.push(path);
+  }
+  return { files, missing };
 }

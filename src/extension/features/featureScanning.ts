@@ -88,7 +88,8 @@ export class FeatureScanning implements vscode.Disposable {
 
   private async execute({ rebuild, background }: ScanRequest, signal: AbortSignal): Promise<IndexStatus> {
     const settings = readIndexSettings(this.log);
-    const { files, tooLarge, capped } = await findIndexFiles(settings);
+    const { files, tooLarge, capped, missing } = await findIndexFiles(settings);
+    if (missing.length > 0) this.log.warn(`feature index: mechlens.featureIndex.files names paths that do not exist: ${missing.join(', ')}`);
     if (tooLarge.length > 0) this.log.info(`feature index: left out ${tooLarge.length} files over ${settings.maxFileKB} KB (mechlens.featureIndex.maxFileKB), e.g. ${tooLarge.slice(0, 3).join(', ')}`);
     if (capped) this.log.warn(`feature index: the include pattern matched more files than the index takes; only the first ones are scanned (narrow mechlens.featureIndex.include)`);
     const storage = indexStorage(this.context);

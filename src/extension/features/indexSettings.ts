@@ -11,6 +11,8 @@ export interface FeatureIndexSettings {
   include: string;
   exclude: string[];
   maxFileKB: number;
+  /** Files and folders outside the include pattern (e.g. a JSONL corpus elsewhere), absolute or relative to the first workspace folder. */
+  files: string[];
   /** Where labels written in MechLens go, relative to the first workspace folder (or absolute). */
   labelsFile: string;
 }
@@ -19,13 +21,23 @@ export const DEFAULT_INDEX_SETTINGS: FeatureIndexSettings = {
   include: '**/*.{txt,md,prompts,jsonl}',
   exclude: ['**/node_modules/**', '**/.git/**', '**/.mechlens/**'],
   maxFileKB: 1024,
+  files: [],
   labelsFile: '.mechlens/labels.json',
 };
 
 /** The settings as read (unknown values), checked. */
-export function checkIndexSettings(raw: { include?: unknown; exclude?: unknown; maxFileKB?: unknown; labelsFile?: unknown }): { settings: FeatureIndexSettings; problems: string[] } {
+export function checkIndexSettings(raw: { include?: unknown; exclude?: unknown; maxFileKB?: unknown; files?: unknown; labelsFile?: unknown }): { settings: FeatureIndexSettings; problems: string[] } {
   const problems: string[] = [];
-  const settings = { ...DEFAULT_INDEX_SETTINGS, exclude: [...DEFAULT_INDEX_SETTINGS.exclude] };
+  const settings = { ...DEFAULT_INDEX_SETTINGS, exclude: [...DEFAULT_INDEX_SETTINGS.exclude], files: [] as string[] };
+  if (raw.files !== undefined) {
+    if (!Array.isArray(raw.files)) problems.push('mechlens.featureIndex.files is not a list of paths; using none');
+    else {
+      for (const [i, entry] of raw.files.entries()) {
+        if (typeof entry === 'string' && entry.trim() !== '') settings.files.push(entry.trim());
+        else problems.push(`mechlens.featureIndex.files[${i}] is not a path; it is left out`);
+      }
+    }
+  }
   if (raw.include !== undefined) {
     const include = typeof raw.include === 'string' ? raw.include.trim() : '';
     const why = include === '' ? 'is not a glob pattern' : globProblem(include);

@@ -1,4 +1,7 @@
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { expandCorpusPaths } from '../../engine/featureIndex/corpusFiles';
 import { joinGlobs, matchesGlob } from './glob';
 import { checkIndexSettings, selectIndexFiles, type FeatureIndexSettings } from './indexSettings';
 
@@ -14,6 +17,7 @@ export function readIndexSettings(log: vscode.LogOutputChannel): FeatureIndexSet
     include: config.get('featureIndex.include'),
     exclude: config.get('featureIndex.exclude'),
     maxFileKB: config.get('featureIndex.maxFileKB'),
+    files: config.get('featureIndex.files'),
     labelsFile: config.get('labels.file'),
   });
   const text = problems.join('\n');
@@ -46,6 +50,8 @@ export interface IndexFiles {
   tooLarge: string[];
   /** True when MAX_INDEX_FILES cut the list. */
   capped: boolean;
+  /** Paths in mechlens.featureIndex.files that do not exist. */
+  missing: string[];
 }
 
 /** The workspace files the settings include (and do not exclude), up to maxFileKB each. */
@@ -65,5 +71,22 @@ export async function findIndexFiles(settings: FeatureIndexSettings, token?: vsc
       }
     }),
   );
-  return { ...selectIndexFiles(entries.flat(), settings.maxFileKB), capped: found.length >= MAX_INDEX_FILES };
+  const extra = extraIndexFiles(settings.files);
+  const missing = extra.missing;
+  return { ...selectIndexFiles([...entries.flat(), ...extra.entries], settings.maxFileKB), capped: found.length >= MAX_INDEX_FILES, missing };
+}
+
+/** mechlens.featureIndex.files expanded (folders searched for text files), with each file's size. */
+function extraIndexFiles(paths: readonly string[]): { entries: { path: string; size: number }[]; missing: string[] } {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  const absolute = paths.map((p) => (isAbsolute(p) || !folder ? p : resolve(folder, p)));
+  const { files, missing } = expandCorpusPaths(absolute);
+  const entries = files.flatMap((path) => {
+    try {
+      return [{ path, size: statSync(path).size }];
+    } catch {
+      return [];
+    }
+  });
+  return { entries, missing };
 }

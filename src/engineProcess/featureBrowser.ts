@@ -8,7 +8,7 @@ import { DecoderNeighbours } from '../engine/labels/decoderNeighbours';
 import { FeatureLabels } from '../engine/labels/featureLabels';
 import { importLabelFiles } from '../engine/labels/importLabels';
 import { importIntoLabelStore, labelSourceOf, saeLabelKey, setLabel } from '../engine/labels/labelStore';
-import { decoderOf, featureLogitEffects, type Unembedding } from '../engine/labels/logitEffects';
+import { decoderOf, LogitEffectRunner, type Unembedding } from '../engine/labels/logitEffects';
 import { provisionalLabeler } from '../engine/labels/provisionalLabels';
 import type { LoadedSae } from '../engine/sae/sae';
 import { saeInput } from '../engine/sae/saeOnModel';
@@ -49,6 +49,7 @@ export class FeatureBrowser {
   private index: FeatureIndex | undefined;
   private indexKey = '';
   private readonly neighbours = new Map<string, DecoderNeighbours>();
+  private logitRunner: LogitEffectRunner | undefined;
   private abort: AbortController | undefined;
   labelsFile: string | undefined;
 
@@ -92,17 +93,17 @@ export class FeatureBrowser {
     return { saeId, hookName: sae.config.hookName, dSae: sae.config.dSae, tokens, rows };
   }
 
-  page(saeId: string, index: number): FeaturePage {
+  async page(saeId: string, index: number): Promise<FeaturePage> {
     const { sae, labels } = this.requireSae(saeId);
     if (!Number.isInteger(index) || index < 0 || index >= sae.config.dSae) throw new MechLensError(`feature ${index} is not one of the SAE's ${sae.config.dSae} features (0–${sae.config.dSae - 1})`);
     const model = this.model();
     const { aggregate, tokens } = this.aggregateOf(saeId);
     const decode = (id: number) => model.tokenizer.decode([id]);
-    const effects = () => {
-      const e = featureLogitEffects(decoderOf(sae), modelUnembedding(model), index, { k: LOGIT_EFFECT_TOKENS });
-      const text = (list: { token: number; effect: number }[]) => list.map((t) => ({ text: decode(t.token), effect: t.effect }));
-      return { promoted: text(e.promoted), suppressed: text(e.suppressed) };
-    };
+    this.logitRunner ??= new LogitEffectRunner(modelUnembedding(model));
+    const e = await this.logitRunner.effects(decoderOf(sae), index, { k: LOGIT_EFFECT_TOKENS });
+    const text = (list: { token: number; effect: number }[]) => list.map((t) => ({ text: decode(t.token), effect: t.effect }));
+    const logitEffects = { promoted: text(e.promoted), suppressed: text(e.suppressed) };
+    const effects = () => logitEffects;
     const sources = {
       document: (id: number) => this.index?.document(id),
       tokenText: decode,
@@ -174,6 +175,8 @@ export class FeatureBrowser {
     this.index = undefined;
     this.indexKey = '';
     this.neighbours.clear();
+    await this.logitRunner?.dispose();
+    this.logitRunner = undefined;
   }
 
   private aggregateOf(saeId: string): { aggregate: FeatureIndex['aggregates'][number] | undefined; tokens: number } {

@@ -8,6 +8,7 @@ import {
   featureLogitEffects,
   logitEffectBlocks,
   logitEffectBlocksOnnx,
+  LogitEffectRunner,
   unembeddingOf,
   type Decoder,
   type FeatureLogitEffects,
@@ -138,6 +139,17 @@ describe('logit effects through onnxruntime', () => {
       break; // the generator's finally releases the session
     }
     assert.equal(seen, 2);
+  });
+
+  test('the kept runner for single features (feature pages) equals the reference, and refuses bad features', async () => {
+    const runner = new LogitEffectRunner(unembedding);
+    try {
+      for (const f of [0, 7, D_SAE - 1]) assertClose(await runner.effects(decoder, f, { k: K }), reference(f, true, true), 1e-4);
+      await assert.rejects(runner.effects(decoder, D_SAE), /feature 24 is out of range/);
+      await assert.rejects(runner.effects(decoder, -1), /feature -1 is out of range/);
+    } finally {
+      await runner.dispose();
+    }
   });
 
   test('bad ranges and a decoder that does not write d_model are errors', async () => {

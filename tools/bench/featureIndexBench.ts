@@ -5,7 +5,7 @@ import { FeatureIndex } from '../../src/engine/featureIndex/featureIndex';
 import { featurePage } from '../../src/engine/featureIndex/featurePage';
 import { HookedModel } from '../../src/engine/hookedModel';
 import { DecoderNeighbours } from '../../src/engine/labels/decoderNeighbours';
-import { decoderOf, featureLogitEffects } from '../../src/engine/labels/logitEffects';
+import { decoderOf, LogitEffectRunner } from '../../src/engine/labels/logitEffects';
 import { loadSae } from '../../src/engine/sae/loadSae';
 import type { LoadedSae } from '../../src/engine/sae/sae';
 import { SaeRunner } from '../../src/engine/sae/saeRunner';
@@ -82,22 +82,22 @@ async function measure(name: string, modelDir: string, saeDirs: string[], maxFil
   const aggregate = index.aggregates[0];
   const active = Array.from({ length: aggregate.dSae }, (_, f) => f).filter((f) => aggregate.count(f) > 0);
   const latencies: number[] = [];
+  const logits = new LogitEffectRunner(unembedding);
   for (let q = 0; q < PAGE_QUERIES; q++) {
     const f = active[(q * 7919) % active.length];
     const start = performance.now();
-    // Reopened reads: the page reads documents from the store, as the engine does.
+    // As the engine process builds a page: logit effects through onnxruntime, then the index's part.
+    const effects = await logits.effects(decoderOf(loaded[0]), f, { k: 10 });
     featurePage('bench', loaded[0].config.hookName, aggregate, f, tokens, index.settings, {
       document: (id) => index.document(id),
       tokenText: (id) => model.tokenizer.decode([id]),
       label: () => undefined,
-      logitEffects: (i) => {
-        const e = featureLogitEffects(decoderOf(loaded[0]), unembedding, i, { k: 10 });
-        return { promoted: e.promoted.map((t) => ({ text: String(t.token), effect: t.effect })), suppressed: [] };
-      },
+      logitEffects: () => ({ promoted: effects.promoted.map((t) => ({ text: String(t.token), effect: t.effect })), suppressed: [] }),
       neighbours: (i) => neighbours.nearest(i, 10),
     });
     latencies.push(performance.now() - start);
   }
+  await logits.dispose();
   await index.close();
   for (const runner of runners) await runner.dispose();
   await model.dispose();

@@ -216,6 +216,43 @@ export interface OnnxLogitEffectOptions extends LogitEffectBlockOptions {
 const SCORES = 'logit_effect_scores';
 
 /**
+ * Logit effects of single features on demand (feature pages), through one onnxruntime session kept
+ * for the model: a GPT-2-small feature takes a few ms instead of ~65 ms in JS. Same numbers as
+ * logitEffectBlocksOnnx. dispose() releases the session.
+ */
+export class LogitEffectRunner {
+  private readonly runner: GraphRunner;
+
+  constructor(
+    private readonly unembedding: Unembedding,
+    runner: RunnerOptions = { threads: 1 },
+  ) {
+    this.runner = unembeddingRunner(unembedding, runner);
+  }
+
+  async effects(decoder: Decoder, feature: number, options: LogitEffectOptions = {}): Promise<FeatureLogitEffects> {
+    checkShapes(decoder, this.unembedding);
+    if (!Number.isInteger(feature) || feature < 0 || feature >= decoder.dSae) throw new MechLensError(`feature ${feature} is out of range (d_sae ${decoder.dSae})`, decoder.path);
+    const { dModel, dVocab } = this.unembedding;
+    const direction = effectiveDirections(decoder, this.unembedding, feature, feature + 1, options, Float32Array);
+    const result = await this.runner.run({ directions: new ort.Tensor('float32', direction, [1, dModel]) }, [SCORES]);
+    return summarise(result.get(SCORES)!.data as Float32Array, feature, 1, dVocab, options)[0];
+  }
+
+  async dispose(): Promise<void> {
+    await this.runner.dispose();
+  }
+}
+
+/** One Gemm node, directions [n, dModel] × W_Uᵀ, reading W_U [dVocab, dModel] in place (transB). */
+function unembeddingRunner(unembedding: Unembedding, options: RunnerOptions): GraphRunner {
+  const { W_U, dVocab, dModel } = unembedding;
+  const g = new GraphBuilder();
+  const scores = g.op('Gemm', [g.runtimeInput('directions', 'float'), g.weight('W_U')], { transB: int(1) });
+  return new GraphRunner(g.finishWithOutputs({ [SCORES]: scores }), new Map([['W_U', new ort.Tensor('float32', W_U, [dVocab, dModel])]]), options);
+}
+
+/**
  * logitEffectBlocks with the [block, dModel] × [dModel, dVocab] product run by onnxruntime (one Gemm
  * node with transB, which reads W_U [dVocab, dModel] as it is, without a transposed copy). The
  * directions and the product are float32 (effects agree with the float64 path to about 1e-5
@@ -225,12 +262,10 @@ const SCORES = 'logit_effect_scores';
 export async function* logitEffectBlocksOnnx(decoder: Decoder, unembedding: Unembedding, options: OnnxLogitEffectOptions = {}): AsyncGenerator<FeatureLogitEffects[]> {
   checkShapes(decoder, unembedding);
   const { start, end } = featureRange(decoder, options);
-  const { W_U, dVocab, dModel } = unembedding;
+  const { dVocab, dModel } = unembedding;
   // 8M scores (32 MB) per block: large enough for an efficient Gemm, small enough to stream.
   const blockSize = Math.max(1, Math.floor(options.blockSize ?? (1 << 23) / dVocab));
-  const g = new GraphBuilder();
-  const scores = g.op('Gemm', [g.runtimeInput('directions', 'float'), g.weight('W_U')], { transB: int(1) });
-  const runner = new GraphRunner(g.finishWithOutputs({ [SCORES]: scores }), new Map([['W_U', new ort.Tensor('float32', W_U, [dVocab, dModel])]]), options.runner ?? { threads: 1 });
+  const runner = unembeddingRunner(unembedding, options.runner ?? { threads: 1 });
   try {
     for (let first = start; first < end; first += blockSize) {
       const last = Math.min(end, first + blockSize);

@@ -1,6 +1,5 @@
-import { float16ToFloat32, float32ToFloat16 } from '../model/floatConversion';
 import { BIN_COUNT } from './histogramBins';
-import type { RankedEntry, RankedLists } from './rankedLists';
+import type { RankedLists, StoredEntry } from './rankedLists';
 import type { SaeAggregate } from './saeAggregate';
 
 /**
@@ -31,12 +30,13 @@ export function encodeFeature(aggregate: SaeAggregate, f: number): Buffer {
     at = buffer.writeDoubleLE(floor?.key ?? 0, at);
     at = buffer.writeUInt32LE(floor?.doc ?? 0, at);
     at = buffer.writeUInt32LE(floor?.pos ?? 0, at);
-    for (const e of lists.entries(f)) {
+    for (let i = 0; i < lists.length[f]; i++) {
+      const e = lists.entry(f, i);
       at = buffer.writeDoubleLE(e.key, at);
       at = buffer.writeUInt32LE(e.doc, at);
       at = buffer.writeUInt32LE(e.pos, at);
       at = buffer.writeFloatLE(e.activation, at);
-      for (const half of float32ToFloat16(e.window)) at = buffer.writeUInt16LE(half, at);
+      for (const half of lists.windowBits(f, i)) at = buffer.writeUInt16LE(half, at);
     }
   }
   return buffer;
@@ -62,11 +62,11 @@ export function decodeFeature(aggregate: SaeAggregate, f: number, buffer: Uint8A
     const hasFloor = data.readUInt8(at + 2) === 1;
     const floor = hasFloor ? { key: data.readDoubleLE(at + 3), doc: data.readUInt32LE(at + 11), pos: data.readUInt32LE(at + 15) } : undefined;
     at += 19;
-    const entries: RankedEntry[] = [];
+    const entries: StoredEntry[] = [];
     for (let i = 0; i < length; i++) {
       const halves = new Uint16Array(w);
       for (let j = 0; j < w; j++) halves[j] = data.readUInt16LE(at + 20 + 2 * j);
-      entries.push({ key: data.readDoubleLE(at), doc: data.readUInt32LE(at + 8), pos: data.readUInt32LE(at + 12), activation: data.readFloatLE(at + 16), window: float16ToFloat32(halves) });
+      entries.push({ key: data.readDoubleLE(at), doc: data.readUInt32LE(at + 8), pos: data.readUInt32LE(at + 12), activation: data.readFloatLE(at + 16), window: halves });
       at += 20 + 2 * w;
     }
     lists.set(f, entries, floor);

@@ -9,6 +9,8 @@
  * examples that would replace them are not known until a rebuild, so only the part above the
  * floor is shown as exact. All of this is independent of the order documents are scanned in.
  */
+import { float16ToFloat32, toFloat16 } from '../model/floatConversion';
+
 export interface RankedEntry {
   key: number;
   doc: number;
@@ -27,14 +29,17 @@ export interface WindowSource {
   before: number;
 }
 
-/** Writes the window of feature f around source.row into target[offset…], 0 outside the chunk. */
-export function fillWindow(source: WindowSource, f: number, target: Float32Array, offset: number, length: number): void {
+/** Writes the window of feature f around source.row into target[offset…] as float16 bits, 0 outside the chunk. */
+export function fillWindow(source: WindowSource, f: number, target: Uint16Array, offset: number, length: number): void {
   const { dense, rows, features, row, before } = source;
   for (let i = 0; i < length; i++) {
     const r = row - before + i;
-    target[offset + i] = r >= 0 && r < rows ? dense[r * features + f] : 0;
+    target[offset + i] = r >= 0 && r < rows ? toFloat16(dense[r * features + f]) : 0;
   }
 }
+
+/** An example as stored: its window as float16 bits. */
+export type StoredEntry = Omit<RankedEntry, 'window'> & { window: Uint16Array };
 
 export class RankedLists {
   readonly length: Uint16Array;
@@ -42,7 +47,8 @@ export class RankedLists {
   private readonly doc: Uint32Array;
   private readonly pos: Uint32Array;
   private readonly act: Float32Array;
-  private readonly win: Float32Array;
+  /** Windows as float16 bits (3 significant digits shade tokens well; half the memory of float32). */
+  private readonly win: Uint16Array;
   private readonly hasFloor: Uint8Array;
   private readonly floorKey: Float64Array;
   private readonly floorDoc: Uint32Array;
@@ -58,7 +64,7 @@ export class RankedLists {
     this.doc = new Uint32Array(features * capacity);
     this.pos = new Uint32Array(features * capacity);
     this.act = new Float32Array(features * capacity);
-    this.win = new Float32Array(features * capacity * windowLength);
+    this.win = new Uint16Array(features * capacity * windowLength);
     this.hasFloor = new Uint8Array(features);
     this.floorKey = new Float64Array(features);
     this.floorDoc = new Uint32Array(features);
@@ -136,8 +142,13 @@ export class RankedLists {
 
   entry(f: number, i: number): RankedEntry {
     const at = f * this.capacity + i;
-    const w = this.windowLength;
-    return { key: this.key[at], doc: this.doc[at], pos: this.pos[at], activation: this.act[at], window: this.win.slice(at * w, (at + 1) * w) };
+    return { key: this.key[at], doc: this.doc[at], pos: this.pos[at], activation: this.act[at], window: float16ToFloat32(this.windowBits(f, i)) };
+  }
+
+  /** Example i's window as stored (float16 bits), a view. */
+  windowBits(f: number, i: number): Uint16Array {
+    const at = f * this.capacity + i;
+    return this.win.subarray(at * this.windowLength, (at + 1) * this.windowLength);
   }
 
   entries(f: number): RankedEntry[] {
@@ -148,8 +159,8 @@ export class RankedLists {
     return this.hasFloor[f] ? { key: this.floorKey[f], doc: this.floorDoc[f], pos: this.floorPos[f] } : undefined;
   }
 
-  /** Replaces one feature's list (when loading a stored index). Entries must be in rank order. */
-  set(f: number, entries: readonly RankedEntry[], floor: { key: number; doc: number; pos: number } | undefined): void {
+  /** Replaces one feature's list (when loading a stored index). Entries must be in rank order; windows are float16 bits. */
+  set(f: number, entries: readonly StoredEntry[], floor: { key: number; doc: number; pos: number } | undefined): void {
     if (entries.length > this.capacity) throw new Error(`a stored list of ${entries.length} examples exceeds the capacity ${this.capacity}`);
     const base = f * this.capacity;
     entries.forEach((e, i) => {

@@ -26,7 +26,7 @@ export async function drawHistogram(element: HTMLElement, bars: HistogramBars, t
     height: 240,
     bargap: 0,
     dragmode: 'zoom',
-    xaxis: { ...axis, type: 'log', title: { text: 'activation (log scale)' } },
+    xaxis: { ...axis, type: 'log', dtick: 'D2', title: { text: 'activation (log scale)' } },
     yaxis: { ...axis, title: { text: 'tokens' }, rangemode: 'tozero' },
   };
   await plotly().react(element, [trace], layout, PLOT_CONFIG);

@@ -24,8 +24,8 @@ export const DEFAULT_SETTINGS: IndexSettings = {
   topKept: 28,
   samplesShown: 50,
   samplesKept: 60,
-  windowBefore: 10,
-  windowAfter: 4,
+  windowBefore: 12,
+  windowAfter: 6,
   quantileGroups: 10,
 };
 

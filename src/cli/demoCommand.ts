@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { row, topK } from '../engine/analysis/topK';
 import { HookedModel } from '../engine/hookedModel';
 import { loadSae, saeMatchesModel } from '../engine/sae/loadSae';
-import { readLabels } from '../engine/sae/labels';
+import { FeatureLabels, labelLine } from '../engine/labels/featureLabels';
+import { saeLabelKey } from '../engine/labels/labelStore';
 import { topFeaturesPerToken } from '../engine/sae/saeOnModel';
 import { runSweep } from '../engine/patching/patching';
 import { SaeRunner } from '../engine/sae/saeRunner';
@@ -102,12 +103,13 @@ async function showFeatures(model: HookedModel, modelDir: string, prompt: string
     saeMatchesModel(sae, model);
     const runner = SaeRunner.create(sae, { threads: threads ?? 1 });
     try {
-      const labels = readLabels(join(saesDir, name));
+      // The labels a hover shows: the SAE folder's files (the default ships provisional ones).
+      const labels = new FeatureLabels({ saePath: join(saesDir, name), saeKey: saeLabelKey(sae) });
       const last = (await topFeaturesPerToken(model, runner, prompt, 3)).at(-1)!;
-      rows.push([sae.config.hookName, last.features.map((f) => `${f.index} (${f.activation.toFixed(2)})${labels.has(f.index) ? ` ${JSON.stringify(labels.get(f.index))}` : ''}`).join(', ')]);
+      for (const f of last.features) rows.push([sae.config.hookName, String(f.index), f.activation.toFixed(2), labelLine(labels.stored(f.index)) ?? '']);
     } finally {
       await runner.dispose();
     }
   }
-  print(table(['SAE', 'features (activation)'], rows));
+  print(table(['SAE', 'feature', 'activation', 'label'], rows));
 }

@@ -20,6 +20,6 @@ describe('the demo', () => {
     assert.equal(differing.length, 1, tokens);
     const layer0 = text.split('\n').find((line) => /^\s+0\s{5,}/.test(line) && line.includes('0.000'))!;
     assert.equal(layer0.trim().split(/\s+/)[1 + differing[0]], '1.000', layer0);
-    assert.match(text, /blocks\.3\.hook_resid_post\s+\d+ \(/, 'top SAE features at the last layer');
+    assert.match(text, /blocks\.3\.hook_resid_post\s+\d+\s+\d+\.\d\d\s+↑ .* \(provisional\)/, 'top SAE features at the last layer, with their shipped provisional labels');
   });
 });

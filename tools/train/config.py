@@ -52,6 +52,14 @@ WORD_NAME_FRAC2 = 0.0
 # WordNet verbs; places/objects from all ~22,000 WordNet noun lemmas (multi-token ones too).
 PHASE2_WORDNET_VERBS = False
 PHASE2_SINGLE_TOKEN_NOUNS = True
+# Fraction of phase-2 IOI templates drawn from tasks.generic_template (structurally generic:
+# WordNet verbs in both clauses, random prepositions and adverbial openers, WordNet-gloss
+# filler clauses and distractor sentences); 0 in the shipped run.
+PHASE2_GENERIC_FRAC = 0.0
+# Learning-rate multiplier of the embeddings (wte, wpe) in phase 2 (shipped: the same 10x as
+# phase 1). 0 freezes them, so what phase 2 learns about IOI has to live in the shared weights
+# (attention, MLPs), which act on held-out names exactly as on training names.
+EMB_LR_MULT2 = 10.0
 WORD_NAME_FRAC = 0.5      # IOI sentences whose two names are replaced by random word tokens
 
 # SAEs (TopK, one per layer on blocks.L.hook_resid_post)

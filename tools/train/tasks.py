@@ -259,7 +259,17 @@ def check_heldout_templates(n=20000, seed=0):
     seen2 = {train_template2(rng) for _ in range(n)}
     g3 = {**G2, "GIVE_WN": wn}
     seen3 = {train_template2(rng, g3) for _ in range(n)}
-    assert not (seen | seen2 | seen3) & set(HELDOUT_TEMPLATES)
+    parts = generic_parts()
+    seen4 = {generic_template(rng, parts, g3) for _ in range(n)}
+    words4 = set(re.findall(r"[A-Za-z]+", " ".join(seen4)))
+    assert not words4 & HELDOUT_MARKERS, words4 & HELDOUT_MARKERS
+    # in any case, except words of the G1/G2 parts (checked above, case-sensitively: "it")
+    g_words = {w.lower() for w in re.findall(r"[A-Za-z]+", " ".join(
+        [p for p, _ in G2["AB"]] + [w for k, v in G2.items() if k not in ("AB", "GIVE") for w in v]
+        + [w for gg in G2["GIVE"] for w in gg] + _PREP))} | {"it"}   # "{S} gave it to"
+    low4 = {w.lower() for w in words4} - g_words
+    assert not low4 & _banned_words(), low4 & _banned_words()
+    assert not (seen | seen2 | seen3 | seen4) & set(HELDOUT_TEMPLATES)
     return len(seen)
 
 
@@ -313,11 +323,147 @@ def phase2_nouns(tok, single_token=True):
                   and (len(tok.encode(" " + w)) == 1 if single_token else len(w) <= 10))
 
 
-def ioi_train_example2_factory(nouns, wordnet_verbs_too=False):
+def ioi_train_example2_factory(nouns, wordnet_verbs_too=False, generic_frac=0.0):
     """Training phase 2: the extended grammar G2 (plus, optionally, half of the final clauses
-    with any WordNet verb), places and objects from `nouns`."""
+    with any WordNet verb), places and objects from `nouns`; a fraction generic_frac of the
+    templates from generic_template."""
     g = {**G2, "GIVE_WN": wordnet_verbs()} if wordnet_verbs_too else G2
-    return lambda rng: ioi_example(rng, TRAIN_NAMES, nouns, nouns, lambda r: train_template2(r, g))
+    if not generic_frac:
+        return lambda rng: ioi_example(rng, TRAIN_NAMES, nouns, nouns, lambda r: train_template2(r, g))
+    parts = generic_parts()
+
+    def template(r):
+        return generic_template(r, parts, g) if r.random() < generic_frac else train_template2(r, g)
+    return lambda rng: ioi_example(rng, TRAIN_NAMES, nouns, nouns, template)
+
+
+# ---------------------------------------------------------------------------
+# Structurally generic IOI sentences (training phase 2, PHASE2_GENERIC_FRAC): the two names
+# and the final "{S} <verb> a {O} to" are kept, everything around them is drawn from a wide
+# vocabulary: any WordNet verb in the first and the last clause, random prepositions, openers
+# from WordNet adverbs, and filler fragments of WordNet glosses (lowercase words only) between
+# the clauses, as a clause of the first sentence or as distractor sentences before and between
+# the IOI parts. No held-out marker word, held-out verb, place, object or name (in any case)
+# can occur: the word lists are filtered (check_heldout_templates also checks a sample).
+_PREP = ["at", "in", "near", "by", "behind", "beside", "inside", "into", "from", "to", "around",
+         "past", "across", "toward", "through", "along", "over", "under", "on", "up", "down"]
+
+
+def _banned_words():
+    return ({m.lower() for m in HELDOUT_MARKERS} | _HELDOUT_VERB_BASES
+            | {w.lower() for w in HELDOUT_PLACES + HELDOUT_OBJECTS + HELDOUT_NAMES})
+
+
+def gloss_fillers(max_n=30000):
+    """Lowercase word runs of 2-7 words from WordNet glosses (the definition part, split at
+    punctuation), without banned words or any capitalised word."""
+    bad, out, seen = _banned_words(), [], set()
+    for pos in ("noun", "verb", "adj", "adv"):
+        with open(f"/usr/share/wordnet/data.{pos}") as f:
+            for line in f:
+                if line.startswith("  ") or "|" not in line:
+                    continue
+                gloss = line.split("|", 1)[1].split('"')[0]
+                for frag in re.split(r"[;:,.()!?]", gloss):
+                    ws = frag.split()
+                    if 2 <= len(ws) <= 7 and all(w.isalpha() and w.islower() and w not in bad for w in ws):
+                        t = " ".join(ws)
+                        if t not in seen:
+                            seen.add(t)
+                            out.append(t)
+    out.sort()
+    return out[::max(1, len(out) // max_n)]
+
+
+def wordnet_adverbs():
+    bad, out = _banned_words(), set()
+    with open("/usr/share/wordnet/data.adv") as f:
+        for line in f:
+            if not line.startswith("  "):
+                w = line.split()[4]
+                if w.isalpha() and w.islower() and 4 <= len(w) <= 11 and w not in bad:
+                    out.add(w)
+    return sorted(out)
+
+
+def generic_parts():
+    bad = _banned_words()
+    verbs = [v for v in wordnet_verbs() if v[0] not in bad and v[1] not in bad
+             and v[1].capitalize() not in ALL_NAMES]
+    return {"verbs": verbs, "fillers": gloss_fillers(), "advs": wordnet_adverbs()}
+
+
+def generic_template(rng, parts, g=None):
+    """One structurally generic IOI template ({A}, {B}, {S}, {P}, {O} as in the others)."""
+    g = g or G2
+    V, F, ADV = parts["verbs"], parts["fillers"], parts["advs"]
+    v = lambda: rng.choice(V)
+    prep = lambda: rng.choice(_PREP)
+    det = lambda: rng.choice(g["DET"])
+    r = rng.random()
+    if r < 0.25:
+        first = "{A} and {B} " + v()[0] + " " + prep() + " the {P}"
+    elif r < 0.4:
+        first = "{A} and {B} " + v()[0] + " " + det() + " {O}" + (" " + prep() + " the {P}" if rng.random() < 0.6 else "")
+    elif r < 0.55:
+        first = "{A} " + v()[0] + " " + (prep() + " " if rng.random() < 0.5 else "") + "{B}" \
+            + (" " + prep() + " the {P}" if rng.random() < 0.6 else "")
+    elif r < 0.7:
+        first = "{A} and {B} " + rng.choice(F) + (" " + prep() + " the {P}" if rng.random() < 0.5 else "")
+    else:
+        first = _first_clause(rng, g)
+    if rng.random() < 0.3:                       # a filler clause inside the first sentence
+        first += ", " + rng.choice(F)
+    # opener: subordinate (the first clause then ends with a comma) or a sentence of its own
+    r = rng.random()
+    sub = r < 0.45
+    if r < 0.2:
+        opener = rng.choice(g["SUB"]) + " "
+    elif r < 0.3:
+        opener = _cap(rng.choice(ADV)) + " " + rng.choice(["when", "after", "while", "because"]) + " "
+    elif r < 0.45:
+        opener = "The " + rng.choice(F).split()[-1] + " was " + rng.choice(ADV) + " " \
+            + rng.choice(["when", "after", "while"]) + " "
+    elif r < 0.65:
+        opener = _cap(rng.choice(ADV)) + ", "
+    elif r < 0.8:
+        opener = rng.choice(g["PRE"])
+    else:
+        opener = ""
+    text = opener + first
+    if not sub:
+        text = _cap(text) if not text.startswith("{") else "Then " + text
+    # between the clauses: nothing, a transition, a filler sentence, an adverbial opener
+    if sub:
+        text += ", " + ("and " if rng.random() < 0.2 else "")
+    else:
+        text += ". "
+        if rng.random() < 0.35:
+            text += _cap(rng.choice(F)) + ". "
+        r = rng.random()
+        if r < 0.3:
+            text += rng.choice(g["TRANS"])
+        elif r < 0.55:
+            text += _cap(rng.choice(ADV)) + ", "
+        elif r < 0.7:
+            text += _cap(prep()) + " the {P}, "
+    # final clause
+    r = rng.random()
+    past, base = v()
+    if r < 0.35:
+        main = "{S} " + past + " " + det() + " {O} to"
+    elif r < 0.5:
+        main = "{S} " + rng.choice(ADV) + " " + past + " " + det() + " {O} to"
+    elif r < 0.6:
+        main = "{S} " + rng.choice(g["MODAL"]) + " " + base + " " + det() + " {O} to"
+    elif r < 0.7:
+        main = "{S} " + past + " it to"
+    else:
+        main = _main_clause(rng, g)
+    text += main
+    if rng.random() < 0.25:                      # a distractor sentence before everything
+        text = _cap(rng.choice(F)) + ". " + text
+    return text
 
 
 def ioi_train_text(rng):

@@ -7,6 +7,7 @@ Intermediate files and checkpoints go to --work (default tools/train/.work);
 re-running resumes from them.
 """
 import argparse
+import ast
 import json
 import os
 import sys
@@ -26,8 +27,16 @@ def main():
     ap.add_argument("--out", default="media/default")
     ap.add_argument("--work", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".work"))
     ap.add_argument("--stage", default="all", choices=["prepare", "model", "all"])
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="override a config.py setting (Python literal), e.g. --set STEPS2=600; "
+                         "for experiments: the model card describes config.py's values")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    for kv in args.set:
+        name, value = kv.split("=", 1)
+        if not hasattr(C, name):
+            ap.error(f"--set: no setting {name} in config.py")
+        setattr(C, name, ast.literal_eval(value))
+    torch.set_num_threads(int(os.environ.get("MECHLENS_TRAIN_THREADS", "2")))
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(args.out, exist_ok=True)
     tpath = os.path.join(args.work, "timings.json")

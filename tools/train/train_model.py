@@ -111,13 +111,14 @@ def train(tok, stream, work, log=print):
     if step == C.STEPS and not os.path.exists(phase1_path):
         shutil.copy(ckpt_path, phase1_path)
     ioi2 = tasks.ioi_train_example2_factory(tasks.phase2_nouns(tok, C.PHASE2_SINGLE_TOKEN_NOUNS),
-                                            C.PHASE2_WORDNET_VERBS)
+                                            C.PHASE2_WORDNET_VERBS, C.PHASE2_GENERIC_FRAC)
     while step < total:
         if step >= C.STEPS:                   # phase 2: more named-people text, copy sentences
             sampler.mix, sampler.copy_frac, sampler.word_name_frac = C.MIX2, C.COPY_FRAC2, C.WORD_NAME_FRAC2
             sampler.ioi_example = ioi2
-        for g in opt.param_groups:
-            g["lr"] = lr_at(step) * g["lr_mult"]
+        for i, g in enumerate(opt.param_groups):     # group 0: embeddings (make_optimizer)
+            mult = C.EMB_LR_MULT2 if i == 0 and step >= C.STEPS else g["lr_mult"]
+            g["lr"] = lr_at(step) * mult
         ids, aux = sampler.batch(C.BATCH, with_aux=True)
         w_aux = aux_weight(step)
         model.capture = {}

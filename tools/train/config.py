@@ -43,19 +43,19 @@ MIX = {"natural": 0.3, "ioi": 0.3, "induction": 0.25, "names": 0.15}   # fractio
 # ~780 WordNet nouns as places and objects (tasks.phase2_nouns) and real names only
 # (WORD_NAME_FRAC2); COPY_FRAC2 of the sentences about named people name one person twice
 # (tasks._GENERIC_COPY).
-STEPS2 = 400
+STEPS2 = 500
 LR2 = 5e-4
 MIX2 = {"natural": 0.25, "ioi": 0.4, "induction": 0.15, "names": 0.2}
 COPY_FRAC2 = 0.0
 WORD_NAME_FRAC2 = 0.0
-# Options for phase 2, off in the shipped run: half of the final clauses with any of ~7000
-# WordNet verbs; places/objects from all ~22,000 WordNet noun lemmas (multi-token ones too).
-PHASE2_WORDNET_VERBS = False
-PHASE2_SINGLE_TOKEN_NOUNS = True
+# Phase-2 options, on in the shipped run: half of the final clauses with any of ~7000 WordNet
+# verbs; places/objects from all ~22,000 WordNet noun lemmas (multi-token ones too).
+PHASE2_WORDNET_VERBS = True
+PHASE2_SINGLE_TOKEN_NOUNS = False
 # Fraction of phase-2 IOI templates drawn from tasks.generic_template (structurally generic:
 # WordNet verbs in both clauses, random prepositions and adverbial openers, WordNet-gloss
-# filler clauses and distractor sentences); 0 in the shipped run.
-PHASE2_GENERIC_FRAC = 0.0
+# filler clauses and distractor sentences); half in the shipped run (0 before 2026-11-21).
+PHASE2_GENERIC_FRAC = 0.5
 # Learning-rate multiplier of the embeddings (wte, wpe) in phase 2 (shipped: the same 10x as
 # phase 1). 0 freezes them, so what phase 2 learns about IOI has to live in the shared weights
 # (attention, MLPs), which act on held-out names exactly as on training names.

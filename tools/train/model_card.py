@@ -186,8 +186,17 @@ def write_card(m, train_info, sae_info, path, engine=None):
         f"{len(tasks.G2['SUB']) - len(tasks.G1['SUB'])} more openers, "
         f"{len(tasks.G2['VP']) - len(tasks.G1['VP'])} more verb phrases, "
         f"{len(tasks.G2['SAY']) - len(tasks.G1['SAY'])} more saying verbs; still none of the held-out "
-        f"words), places and objects drawn from {phase2_nouns_count(cs)} single-token WordNet nouns "
-        "(`tasks.phase2_nouns`; held-out places and objects excluded) and "
+        f"words), "
+        + (f"{C.PHASE2_GENERIC_FRAC:.0%} of them structurally generic instead (`tasks.generic_template`: "
+           "WordNet verbs in both clauses, random prepositions and adverbial openers, fragments of "
+           "WordNet glosses as filler clauses and as distractor sentences before and between the IOI "
+           "parts; no held-out name, place, object or template word, checked), "
+           if C.PHASE2_GENERIC_FRAC > 0 else "")
+        + ("half of the final clauses with any WordNet verb, " if C.PHASE2_WORDNET_VERBS else "")
+        + ("places and objects drawn from all WordNet noun lemmas (multi-token ones too; held-out "
+           "places and objects excluded) and " if not C.PHASE2_SINGLE_TOKEN_NOUNS else
+           f"places and objects drawn from {phase2_nouns_count(cs)} single-token WordNet nouns "
+           "(`tasks.phase2_nouns`; held-out places and objects excluded) and ")
         + ("only real training names (no random-word stand-ins)" if C.WORD_NAME_FRAC2 == 0 else
            f"{C.WORD_NAME_FRAC2:.0%} random-word stand-in names")
         + ("" if not C.COPY_FRAC2 else f"; {C.COPY_FRAC2:.0%} of the sentences about named people "
@@ -337,18 +346,22 @@ def write_card(m, train_info, sae_info, path, engine=None):
             f"{ioi['train_names_train_templates']['frac_logit_diff_positive']:.1%}; held-out names in "
             f"training-grammar templates: {ioi['heldout_names_train_templates']['frac_logit_diff_positive']:.1%}; "
             "training names in held-out templates: "
-            f"{ioi['train_names_heldout_templates']['frac_logit_diff_positive']:.1%}). Each held-out part "
-            "alone costs some accuracy and together they compound: in held-out templates the IO logit "
-            "barely rises above the subject's, so the mechanism still depends on the wording it was "
-            "trained on. What was learned while building it: (1) random word tokens standing in for "
+            f"{ioi['train_names_heldout_templates']['frac_logit_diff_positive']:.1%}). Held-out names "
+            "are now the main obstacle: in held-out templates training names are copied reliably, "
+            "but a held-out indirect object gets little probability (its logit difference is a "
+            "fraction of a training name's), so the circuit's name mover still depends on names "
+            "it has seen. What was learned while building it: (1) random word tokens standing in for "
             "names (used in half of the phase-1 IOI sentences) make the circuit treat any token the "
-            "template does not usually contain as a candidate name, so unseen verbs, places and "
-            "objects (the held-out ones are 2-4 tokens each) distract it; phase 2 drops the stand-ins "
-            "and draws places and objects from hundreds of nouns. (2) Sentences in which one person "
-            "is named twice (\"This is Kevin. Say hello to Kevin.\"), tried as a way to teach the "
-            "model to copy held-out names, made it worse (41% after 150 steps): the model learned to "
-            "predict the repeated name, which in IOI is the subject. Use training names and the "
-            "training grammar (e.g. \"When Mary and John went to the store, John gave a drink to\") "
+            "template does not usually contain as a candidate name; phase 2 drops the stand-ins. "
+            "(2) Sentences in which one person is named twice (\"This is Kevin. Say hello to "
+            "Kevin.\"), tried as a way to teach the model to copy held-out names, made it worse: the "
+            "model learned to predict the repeated name, which in IOI is the subject. (3) Structurally "
+            "generic IOI sentences in phase 2 (WordNet verbs, gloss fillers, distractor sentences) "
+            "lifted the held-out-template splits most (training names in held-out templates 86% to "
+            "92%, the target split 53% to 74%); freezing the embeddings in phase 2 or more text about "
+            "named people did not help held-out names (tools/train/README.md lists the runs). Use "
+            "training names and the training grammar (e.g. \"When Mary and John went to the store, "
+            "John gave a drink to\") "
             "for dependable IOI demonstrations.",
             "",
         ]

@@ -6,11 +6,11 @@ import { FeatureIndex } from '../engine/featureIndex/featureIndex';
 import { featurePage } from '../engine/featureIndex/featurePage';
 import { HookedModel } from '../engine/hookedModel';
 import { DecoderNeighbours } from '../engine/labels/decoderNeighbours';
-import { decoderOf, featureLogitEffects } from '../engine/labels/logitEffects';
+import { decoderOf, LogitEffectRunner, unembeddingOf } from '../engine/labels/logitEffects';
 import { loadSae, saeMatchesModel } from '../engine/sae/loadSae';
 import type { LoadedSae } from '../engine/sae/sae';
 import { SaeRunner } from '../engine/sae/saeRunner';
-import { modelUnembedding, saeLabels } from '../engineProcess/featureBrowser';
+import { directionFacts, saeLabels } from '../engineProcess/featureBrowser';
 import type { FeatureContext, FeaturePage } from '../protocol/featureIndex';
 import { embeddedModelDir } from './demoCommand';
 
@@ -102,19 +102,10 @@ export async function featureCommand(options: IndexSource & { feature: number; h
     const sae = saes[slot];
     if (!Number.isInteger(options.feature) || options.feature < 0 || options.feature >= sae.config.dSae) throw new MechLensError(`feature ${options.feature} is not one of the SAE's ${sae.config.dSae} features`);
     const labels = saeLabels(model, sae, undefined);
-    const decode = (id: number) => model.tokenizer.decode([id]);
-    const unembedding = modelUnembedding(model);
-    const page = featurePage(sae.config.hookName, sae.config.hookName, index.aggregates[slot], options.feature, index.tokens, index.settings, {
-      document: (id) => index.document(id),
-      tokenText: decode,
-      label: (i) => labels.get(i),
-      logitEffects: (i) => {
-        const e = featureLogitEffects(decoderOf(sae), unembedding, i, { k: 10 });
-        const text = (list: { token: number; effect: number }[]) => list.map((t) => ({ text: decode(t.token), effect: t.effect }));
-        return { promoted: text(e.promoted), suppressed: text(e.suppressed) };
-      },
-      neighbours: (i) => new DecoderNeighbours(decoderOf(sae)).nearest(i, 10),
-    });
+    const logits = new LogitEffectRunner(unembeddingOf(model));
+    const direction = await directionFacts(model, sae, options.feature, logits, new DecoderNeighbours(decoderOf(sae))).finally(() => logits.dispose());
+    const sources = { document: (id: number) => index.document(id), tokenText: (id: number) => model.tokenizer.decode([id]), label: (i: number) => labels.get(i) };
+    const page = featurePage(sae.config.hookName, sae.config.hookName, index.aggregates[slot], options.feature, index.tokens, index.settings, sources, direction);
     if (options.json) print(JSON.stringify(page));
     else printPage(page, print);
   } finally {

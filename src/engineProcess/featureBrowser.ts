@@ -2,13 +2,14 @@ import { resolve } from 'node:path';
 import type { FeatureLabel, FeatureList, FeaturePage, IndexStatus, LabelImportSummary, TextSearchResult } from '../protocol/featureIndex';
 import { MechLensError } from '../engine/errors';
 import { FeatureIndex } from '../engine/featureIndex/featureIndex';
-import { featurePage, featureRows } from '../engine/featureIndex/featurePage';
+import { featurePage, featureRows, type DirectionFacts } from '../engine/featureIndex/featurePage';
+import { DEFAULT_SETTINGS } from '../engine/featureIndex/indexSettings';
 import type { HookedModel } from '../engine/hookedModel';
 import { DecoderNeighbours } from '../engine/labels/decoderNeighbours';
 import { FeatureLabels } from '../engine/labels/featureLabels';
 import { importLabelFiles } from '../engine/labels/importLabels';
 import { importIntoLabelStore, labelSourceOf, saeLabelKey, setLabel } from '../engine/labels/labelStore';
-import { decoderOf, LogitEffectRunner, type Unembedding } from '../engine/labels/logitEffects';
+import { decoderOf, LogitEffectRunner, unembeddingOf } from '../engine/labels/logitEffects';
 import { provisionalLabeler } from '../engine/labels/provisionalLabels';
 import type { LoadedSae } from '../engine/sae/sae';
 import { saeInput } from '../engine/sae/saeOnModel';
@@ -25,18 +26,16 @@ const LOGIT_EFFECT_TOKENS = 10;
 const NEIGHBOURS = 10;
 const TEXT_SEARCH_FEATURES = 50;
 
-/** The unembedding of a loaded model (wte when tied, else lm_head) with its final LayerNorm scale. */
-export function modelUnembedding(model: HookedModel): Unembedding {
-  const { dVocab, dModel, tiedEmbeddings } = model.config;
-  const name = tiedEmbeddings ? 'wte.weight' : 'lm_head.weight';
-  const W_U = model.weights.get(name)?.data;
-  if (!W_U) throw new MechLensError(`${model.dir}: no ${name} to read logit effects from`);
-  return { W_U, dVocab, dModel, lnScale: model.weights.get('ln_f.weight')?.data };
+/** A feature's logit effects (as token texts) and its nearest features by decoder cosine. */
+export async function directionFacts(model: HookedModel, sae: LoadedSae, index: number, logits: LogitEffectRunner, neighbours: DecoderNeighbours): Promise<DirectionFacts> {
+  const effects = await logits.effects(decoderOf(sae), index, { k: LOGIT_EFFECT_TOKENS });
+  const text = (list: { token: number; effect: number }[]) => list.map((t) => ({ text: model.tokenizer.decode([t.token]), effect: t.effect }));
+  return { logitEffects: { promoted: text(effects.promoted), suppressed: text(effects.suppressed) }, neighbours: neighbours.nearest(index, NEIGHBOURS) };
 }
 
 /** Labels of an SAE: the workspace file's, its folder's, provisional ones from its decoder. */
 export function saeLabels(model: HookedModel, sae: LoadedSae, workspaceFile: string | undefined): FeatureLabels {
-  const unembedding = modelUnembedding(model);
+  const unembedding = unembeddingOf(model);
   const decode = (id: number) => model.tokenizer.decode([id]);
   return new FeatureLabels({ saePath: sae.config.path, saeKey: saeLabelKey(sae), workspaceFile, provisional: provisionalLabeler(decoderOf(sae), unembedding, decode) });
 }
@@ -98,21 +97,10 @@ export class FeatureBrowser {
     if (!Number.isInteger(index) || index < 0 || index >= sae.config.dSae) throw new MechLensError(`feature ${index} is not one of the SAE's ${sae.config.dSae} features (0–${sae.config.dSae - 1})`);
     const model = this.model();
     const { aggregate, tokens } = this.aggregateOf(saeId);
-    const decode = (id: number) => model.tokenizer.decode([id]);
-    this.logitRunner ??= new LogitEffectRunner(modelUnembedding(model));
-    const e = await this.logitRunner.effects(decoderOf(sae), index, { k: LOGIT_EFFECT_TOKENS });
-    const text = (list: { token: number; effect: number }[]) => list.map((t) => ({ text: decode(t.token), effect: t.effect }));
-    const logitEffects = { promoted: text(e.promoted), suppressed: text(e.suppressed) };
-    const effects = () => logitEffects;
-    const sources = {
-      document: (id: number) => this.index?.document(id),
-      tokenText: decode,
-      label: (i: number) => labels.get(i),
-      logitEffects: effects,
-      neighbours: (i: number) => this.neighboursOf(saeId, sae).nearest(i, NEIGHBOURS),
-    };
-    if (aggregate && this.index) return featurePage(saeId, sae.config.hookName, aggregate, index, tokens, this.index.settings, sources);
-    return { feature: { saeId, index }, hookName: sae.config.hookName, label: labels.get(index), tokens: 0, count: 0, density: 0, maxActivation: 0, meanActivation: 0, histogram: { edges: [], counts: [] }, top: [], groups: [], partial: false, logitEffects: effects(), neighbours: sources.neighbours(index).map((n) => ({ ...n, label: labels.get(n.index) })) };
+    this.logitRunner ??= new LogitEffectRunner(unembeddingOf(model));
+    const direction = await directionFacts(model, sae, index, this.logitRunner, this.neighboursOf(saeId, sae));
+    const sources = { document: (id: number) => this.index?.document(id), tokenText: (id: number) => model.tokenizer.decode([id]), label: (i: number) => labels.get(i) };
+    return featurePage(saeId, sae.config.hookName, aggregate, index, tokens, this.index?.settings ?? DEFAULT_SETTINGS, sources, direction);
   }
 
   async searchText(saeId: string, text: string): Promise<TextSearchResult> {

@@ -153,6 +153,9 @@ describe('feature index', () => {
         exact.forEach((e, i) => assert.deepEqual([idMap.get(e.doc), e.pos], [top[i].doc, top[i].pos], `sae ${s} feature ${f} top ${i} after edits`));
       }
     });
+    // Partial: fewer exact top examples than a page shows while the corpus has more (the brute force's count).
+    const partial = index.aggregates.reduce((n, aggregate, s) => n + Array.from({ length: aggregate.dSae }, (_, f) => aggregate.top.exactCount(f) < Math.min(SETTINGS.topShown, brute[s][f].activations.length)).filter(Boolean).length, 0);
+    assert.equal(index.status().partialFeatures, partial, 'the status counts the features whose pages say partial');
     await index.close();
   });
 

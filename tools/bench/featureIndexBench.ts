@@ -5,12 +5,12 @@ import { FeatureIndex } from '../../src/engine/featureIndex/featureIndex';
 import { featurePage } from '../../src/engine/featureIndex/featurePage';
 import { HookedModel } from '../../src/engine/hookedModel';
 import { DecoderNeighbours } from '../../src/engine/labels/decoderNeighbours';
-import { decoderOf, LogitEffectRunner } from '../../src/engine/labels/logitEffects';
+import { decoderOf, LogitEffectRunner, unembeddingOf } from '../../src/engine/labels/logitEffects';
 import { loadSae } from '../../src/engine/sae/loadSae';
 import type { LoadedSae } from '../../src/engine/sae/sae';
 import { SaeRunner } from '../../src/engine/sae/saeRunner';
 import { GPT2_PRESETS, writeRandomGpt2 } from '../../src/engine/synthetic/randomGpt2';
-import { modelUnembedding } from '../../src/engineProcess/featureBrowser';
+import { directionFacts } from '../../src/engineProcess/featureBrowser';
 import { writeSaeLensV6 } from '../../test/fixtures/saeFixtures';
 
 /**
@@ -77,24 +77,17 @@ async function measure(name: string, modelDir: string, saeDirs: string[], maxFil
     documentBytes += 12 * document.ids.length;
   }
 
-  const unembedding = modelUnembedding(model);
   const neighbours = new DecoderNeighbours(decoderOf(loaded[0]));
   const aggregate = index.aggregates[0];
   const active = Array.from({ length: aggregate.dSae }, (_, f) => f).filter((f) => aggregate.count(f) > 0);
   const latencies: number[] = [];
-  const logits = new LogitEffectRunner(unembedding);
+  const logits = new LogitEffectRunner(unembeddingOf(model));
+  const sources = { document: (id: number) => index.document(id), tokenText: (id: number) => model.tokenizer.decode([id]), label: () => undefined };
   for (let q = 0; q < PAGE_QUERIES; q++) {
     const f = active[(q * 7919) % active.length];
     const start = performance.now();
-    // As the engine process builds a page: logit effects through onnxruntime, then the index's part.
-    const effects = await logits.effects(decoderOf(loaded[0]), f, { k: 10 });
-    featurePage('bench', loaded[0].config.hookName, aggregate, f, tokens, index.settings, {
-      document: (id) => index.document(id),
-      tokenText: (id) => model.tokenizer.decode([id]),
-      label: () => undefined,
-      logitEffects: () => ({ promoted: effects.promoted.map((t) => ({ text: String(t.token), effect: t.effect })), suppressed: [] }),
-      neighbours: (i) => neighbours.nearest(i, 10),
-    });
+    // As the engine process builds a page (labels aside).
+    featurePage('bench', loaded[0].config.hookName, aggregate, f, tokens, index.settings, sources, await directionFacts(model, loaded[0], f, logits, neighbours));
     latencies.push(performance.now() - start);
   }
   await logits.dispose();

@@ -130,7 +130,7 @@ export class FeatureIndex {
     }
     let partialFeatures = 0;
     for (const aggregate of this.aggregates) {
-      for (let f = 0; f < aggregate.dSae; f++) if (aggregate.top.exactCount(f) < Math.min(this.settings.topShown, aggregate.top.length[f])) partialFeatures++;
+      for (let f = 0; f < aggregate.dSae; f++) if (aggregate.isPartial(f, this.settings.topShown)) partialFeatures++;
     }
     return { state: this.state, filesTotal: this.planned.length, filesDone: done, failures, tokens: this.meta.tokens, documents: this.meta.documents, partialFeatures, storagePath: this.store.path };
   }

@@ -5,13 +5,17 @@ import type { StoredDocument } from './indexStore';
 import type { RankedEntry } from './rankedLists';
 import type { SaeAggregate } from './saeAggregate';
 
-/** What a page needs beyond the index: documents, token texts, and the SAE's labels and weights. */
+/** What a page needs beyond the index: documents, token texts, and the SAE's labels. */
 export interface PageSources {
   document(id: number): StoredDocument | undefined;
   tokenText(id: number): string;
   label(index: number): FeatureLabel | undefined;
-  logitEffects(index: number): { promoted: TokenEffect[]; suppressed: TokenEffect[] };
-  neighbours(index: number): { index: number; cosine: number }[];
+}
+
+/** What a page shows of the feature's decoder direction (from the weights, not the index). */
+export interface DirectionFacts {
+  logitEffects: { promoted: TokenEffect[]; suppressed: TokenEffect[] };
+  neighbours: { index: number; cosine: number }[];
 }
 
 /** Examples shown per quantile group. */
@@ -21,21 +25,28 @@ const GROUP_SIZE = 5;
 export function featureRows(aggregate: SaeAggregate, tokens: number, label: (index: number) => FeatureLabel | undefined): FeatureListRow[] {
   return Array.from({ length: aggregate.dSae }, (_, index) => {
     const count = aggregate.count(index);
-    const maxActivation = aggregate.top.length[index] > 0 ? aggregate.top.entry(index, 0).activation : 0;
+    const maxActivation = aggregate.top.length[index] > 0 ? aggregate.top.fields(index, 0).activation : 0;
     return { index, count, density: tokens > 0 ? count / tokens : 0, maxActivation, label: label(index) };
   });
 }
 
-export function featurePage(saeId: string, hookName: string, aggregate: SaeAggregate, f: number, tokens: number, settings: IndexSettings, sources: PageSources): FeaturePage {
+/** A feature's page; without an index (nothing scanned yet) only its label and decoder facts. */
+export function featurePage(saeId: string, hookName: string, aggregate: SaeAggregate | undefined, f: number, tokens: number, settings: IndexSettings, sources: PageSources, direction: DirectionFacts): FeaturePage {
+  const about = {
+    feature: { saeId, index: f },
+    hookName,
+    label: sources.label(f),
+    logitEffects: direction.logitEffects,
+    neighbours: direction.neighbours.map((n) => ({ ...n, label: sources.label(n.index) })),
+  };
+  if (!aggregate) return { ...about, tokens: 0, count: 0, density: 0, maxActivation: 0, meanActivation: 0, histogram: { edges: [], counts: [] }, top: [], groups: [], partial: false };
   const count = aggregate.count(f);
   const topExact = aggregate.top.entries(f).slice(0, aggregate.top.exactCount(f));
   const samples = aggregate.samples.entries(f).slice(0, aggregate.samples.exactCount(f));
   const maxActivation = topExact[0]?.activation ?? 0;
   const context = contextBuilder(settings, sources);
   return {
-    feature: { saeId, index: f },
-    hookName,
-    label: sources.label(f),
+    ...about,
     tokens,
     count,
     density: tokens > 0 ? count / tokens : 0,
@@ -44,9 +55,7 @@ export function featurePage(saeId: string, hookName: string, aggregate: SaeAggre
     histogram: histogramOf(aggregate, f, maxActivation),
     top: topExact.slice(0, settings.topShown).map(context),
     groups: quantileGroups(aggregate, f, maxActivation, samples.slice(0, settings.samplesShown), topExact, settings.quantileGroups).map((group) => ({ ...group, contexts: group.entries.map(context) })),
-    partial: topExact.length < Math.min(settings.topShown, count),
-    logitEffects: sources.logitEffects(f),
-    neighbours: sources.neighbours(f).map((n) => ({ ...n, label: sources.label(n.index) })),
+    partial: aggregate.isPartial(f, settings.topShown),
   };
 }
 

@@ -31,7 +31,7 @@ export function encodeFeature(aggregate: SaeAggregate, f: number): Buffer {
     at = buffer.writeUInt32LE(floor?.doc ?? 0, at);
     at = buffer.writeUInt32LE(floor?.pos ?? 0, at);
     for (let i = 0; i < lists.length[f]; i++) {
-      const e = lists.entry(f, i);
+      const e = lists.fields(f, i);
       at = buffer.writeDoubleLE(e.key, at);
       at = buffer.writeUInt32LE(e.doc, at);
       at = buffer.writeUInt32LE(e.pos, at);

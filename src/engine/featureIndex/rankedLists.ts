@@ -141,8 +141,13 @@ export class RankedLists {
   }
 
   entry(f: number, i: number): RankedEntry {
+    return { ...this.fields(f, i), window: float16ToFloat32(this.windowBits(f, i)) };
+  }
+
+  /** Example i without its window (no conversion, no copy of the window). */
+  fields(f: number, i: number): Omit<RankedEntry, 'window'> {
     const at = f * this.capacity + i;
-    return { key: this.key[at], doc: this.doc[at], pos: this.pos[at], activation: this.act[at], window: float16ToFloat32(this.windowBits(f, i)) };
+    return { key: this.key[at], doc: this.doc[at], pos: this.pos[at], activation: this.act[at] };
   }
 
   /** Example i's window as stored (float16 bits), a view. */

@@ -40,6 +40,15 @@ export class SaeAggregate {
     return total;
   }
 
+  /**
+   * Whether edited files took examples out of the feature's top list that only a rebuild can
+   * bring back: fewer exact examples than would be shown, and fewer than the feature has.
+   */
+  isPartial(f: number, shown: number): boolean {
+    const exact = this.top.exactCount(f);
+    return exact < shown && exact < this.count(f);
+  }
+
   /** Adds a chunk's activations (context windows stay within the chunk). */
   add(chunk: ChunkActivations): void {
     const { dense, rows, doc, firstPos } = chunk;

@@ -19,7 +19,7 @@ import * as ort from 'onnxruntime-node';
 import { fileError, MechLensError } from '../errors';
 import { GraphBuilder, int } from '../graph/graphDefinition';
 import { GraphRunner, type RunnerOptions } from '../graph/graphRunner';
-import type { Checkpoint } from '../model/checkpoint';
+import type { Checkpoint, WeightTensor } from '../model/checkpoint';
 import type { LoadedSae } from '../sae/sae';
 
 export interface Unembedding {
@@ -62,8 +62,8 @@ export interface FeatureLogitEffects {
   suppressed: TokenEffect[];
 }
 
-/** The unembedding of a loaded checkpoint: lm_head, or wte when the embeddings are tied, and ln_f's scale. */
-export function unembeddingOf(checkpoint: Checkpoint): Unembedding {
+/** The unembedding of a loaded checkpoint (or a HookedModel): lm_head, or wte when the embeddings are tied, and ln_f's scale. */
+export function unembeddingOf(checkpoint: Pick<Checkpoint, 'dir' | 'config'> & { weights: ReadonlyMap<string, WeightTensor> }): Unembedding {
   const { dVocab, dModel, tiedEmbeddings } = checkpoint.config;
   const names = tiedEmbeddings ? ['wte.weight'] : ['lm_head.weight'];
   const name = names.find((n) => checkpoint.weights.has(n));

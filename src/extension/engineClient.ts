@@ -168,3 +168,9 @@ export class EngineClient {
     this.pending.clear();
   }
 }
+
+/** An error as the user reads it: the engine's message for bad input, marked internal for a bug. */
+export function describeError(error: unknown): string {
+  if (error instanceof EngineRequestError) return error.userError ? error.message : `internal error: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineMethod, EngineRequests, ModelSummary, SaeSummary } from '../protocol/engineProtocol';
 import { readSettings } from './config';
-import { EngineClient, EngineRequestError, type RequestOptions } from './engineClient';
+import { EngineClient, type RequestOptions } from './engineClient';
 import { AnalysisCache, type PromptAnalysis } from './hovers/analysisCache';
 import { analysePrompt } from './hovers/promptAnalysis';
 
@@ -104,7 +104,4 @@ function embeddedSaes(dir: string): { path: string; hook?: string }[] {
   return existsSync(dir) ? readdirSync(dir).sort().map((name) => ({ path: join(dir, name) })) : [];
 }
 
-export function describeError(error: unknown): string {
-  if (error instanceof EngineRequestError) return error.userError ? error.message : `internal error: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
-}
+export { describeError } from './engineClient';

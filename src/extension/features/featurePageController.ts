@@ -1,6 +1,7 @@
 import { isFeaturePageToHost, type ContextSource, type FeatureLabel, type FeaturePage, type FeatureRef, type HostToFeaturePage } from '../../protocol/featureIndex';
 import { findContext } from './contextLocation';
-import { errorText, type EngineRequest } from './engineRequest';
+import { describeError } from '../engineClient';
+import type { EngineRequest } from './engineRequest';
 
 /** What one feature page's logic needs from the extension (the vscode side, or fakes in tests). */
 export interface FeaturePageDeps {
@@ -60,7 +61,7 @@ export class FeaturePageController {
       this.show({ type: 'page', page });
       this.deps.setTitle(featurePageTitle(this.feature.index, page.label));
     } catch (error) {
-      if (load === this.loads) this.show({ type: 'error', message: `MechLens could not load feature #${this.feature.index}: ${errorText(error)}` });
+      if (load === this.loads) this.show({ type: 'error', message: `MechLens could not load feature #${this.feature.index}: ${describeError(error)}` });
     }
   }
 

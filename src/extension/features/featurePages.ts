@@ -6,7 +6,8 @@ import { showRunError } from '../runCommandParts';
 import { RUN_SUBSPACE_COMMAND, type SubspacePreset } from '../subspace/subspacePreset';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import { locateContext } from './contextLocation';
-import { errorText, type EngineRequest } from './engineRequest';
+import { describeError } from '../engineClient';
+import type { EngineRequest } from './engineRequest';
 import { FEATURE_PAGE_ENTRY, featurePageHtml } from './featureHtml';
 import { featureKey } from './featureLinks';
 import { FeaturePageController, featurePageTitle } from './featurePageController';
@@ -115,7 +116,7 @@ export class FeaturePages implements vscode.Disposable {
     try {
       document = await vscode.workspace.openTextDocument(vscode.Uri.file(path));
     } catch (error) {
-      return void vscode.window.showErrorMessage(`MechLens could not open ${source.file}: ${errorText(error)}`);
+      return void vscode.window.showErrorMessage(`MechLens could not open ${source.file}: ${describeError(error)}`);
     }
     const range = locateContext(document.getText(), source, focusText);
     const selection = new vscode.Range(document.positionAt(range.start), document.positionAt(range.end));

@@ -1,6 +1,7 @@
 import type { SaeSummary } from '../../protocol/engineProtocol';
 import { isFeaturesViewToHost, type FeatureList, type FeatureRef, type HostToFeaturesView, type IndexStatus, type SaeChoice } from '../../protocol/featureIndex';
-import { errorText, type EngineRequest } from './engineRequest';
+import { describeError } from '../engineClient';
+import type { EngineRequest } from './engineRequest';
 
 /** What the Features view's logic needs from the extension (the vscode side, or fakes in tests). */
 export interface FeaturesViewDeps {
@@ -116,8 +117,8 @@ export class FeaturesViewController {
       this.deps.post({ type: 'list', list });
     } catch (error) {
       if (request !== this.listRequest) return;
-      if (this.status === undefined || this.status.state === 'empty') this.deps.warn(`Features view: no list yet (${errorText(error)})`);
-      else this.deps.post({ type: 'error', message: `MechLens could not list the features: ${errorText(error)}` });
+      if (this.status === undefined || this.status.state === 'empty') this.deps.warn(`Features view: no list yet (${describeError(error)})`);
+      else this.deps.post({ type: 'error', message: `MechLens could not list the features: ${describeError(error)}` });
     }
   }
 
@@ -127,7 +128,7 @@ export class FeaturesViewController {
     try {
       saes = await this.deps.loadSaes();
     } catch (error) {
-      this.deps.post({ type: 'error', message: `MechLens could not load the model and its SAEs: ${errorText(error)}` });
+      this.deps.post({ type: 'error', message: `MechLens could not load the model and its SAEs: ${describeError(error)}` });
       return;
     }
     this.setSaes(saes);
@@ -135,7 +136,7 @@ export class FeaturesViewController {
       try {
         this.status = await this.deps.request('index/status', {});
       } catch (error) {
-        this.deps.warn(`Features view: no index status (${errorText(error)})`);
+        this.deps.warn(`Features view: no index status (${describeError(error)})`);
       }
     }
     if (this.status) this.deps.post({ type: 'status', status: this.status });
@@ -157,7 +158,7 @@ export class FeaturesViewController {
       const result = await this.deps.request('index/searchText', { saeId, text });
       if (request === this.searchRequest) this.deps.post({ type: 'searchTextResult', result });
     } catch (error) {
-      if (request === this.searchRequest) this.deps.post({ type: 'error', message: `MechLens could not run the text through the model: ${errorText(error)}` });
+      if (request === this.searchRequest) this.deps.post({ type: 'error', message: `MechLens could not run the text through the model: ${describeError(error)}` });
     }
   }
 }

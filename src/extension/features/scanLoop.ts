@@ -1,5 +1,6 @@
 import type { IndexStatus } from '../../protocol/featureIndex';
-import { errorText, type EngineRequest } from './engineRequest';
+import { describeError } from '../engineClient';
+import type { EngineRequest } from './engineRequest';
 
 /**
  * One scan of the feature index: 'index/plan' (queue new and changed files), then short
@@ -44,7 +45,7 @@ export async function runScan(request: EngineRequest, plan: ScanPlan, { signal, 
     }
     return status;
   } catch (error) {
-    onStatus({ ...(status ?? EMPTY_STATUS), state: 'error', message: `The scan stopped: ${errorText(error)}` });
+    onStatus({ ...(status ?? EMPTY_STATUS), state: 'error', message: `The scan stopped: ${describeError(error)}` });
     throw error;
   }
 }

@@ -5,19 +5,12 @@
  */
 import type { FeatureLabel } from '../../src/protocol/featureIndex';
 import { KIND_MARKER, kindDescription } from '../shared/featureText';
-import { text } from '../shared/page';
+import { button, text } from '../shared/page';
 
 export interface LabelEditor {
   element: HTMLElement;
   /** Shows a label (the page's, or the host's answer to a save). */
   show(label: FeatureLabel | undefined): void;
-}
-
-function button(label: string, id: string, className: string): HTMLButtonElement {
-  const node = text('button', label, className);
-  node.type = 'button';
-  node.id = id;
-  return node;
 }
 
 export function createLabelEditor(save: (text: string) => void): LabelEditor {
@@ -28,8 +21,7 @@ export function createLabelEditor(save: (text: string) => void): LabelEditor {
   kind.id = 'label-kind';
   const saving = text('span', '', 'muted');
   saving.id = 'label-saving';
-  const edit = button('Edit', 'edit-label', 'action secondary');
-  edit.title = 'Edit this feature’s label';
+  const edit = button('Edit', 'edit-label', 'action secondary', 'Edit this feature’s label');
   const shown = text('div', '', 'label-row');
   shown.append(view, kind, saving, edit);
 
@@ -38,8 +30,8 @@ export function createLabelEditor(save: (text: string) => void): LabelEditor {
   input.id = 'label-input';
   input.setAttribute('aria-label', 'Label');
   input.spellcheck = false;
-  const saveButton = button('Save', 'save-label', 'action');
-  const cancel = button('Cancel', 'cancel-label', 'action secondary');
+  const saveButton = button('Save', 'save-label', 'action', undefined, commit);
+  const cancel = button('Cancel', 'cancel-label', 'action secondary', undefined, close);
   const hint = text('span', 'Enter saves, Escape cancels; an empty label removes yours.', 'muted');
   const form = text('div', '', 'label-row');
   form.id = 'label-form';
@@ -67,8 +59,7 @@ export function createLabelEditor(save: (text: string) => void): LabelEditor {
     input.focus();
     input.select();
   });
-  saveButton.addEventListener('click', commit);
-  cancel.addEventListener('click', close);
+
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') commit();
     else if (event.key === 'Escape') close();

@@ -6,7 +6,7 @@
  */
 import type { ContextSource, FeaturePage, FeaturePageToHost, HostToFeaturePage } from '../../src/protocol/featureIndex';
 import { isHostToFeaturePage } from '../shared/featureMessages';
-import { byId, failure, setState, text } from '../shared/page';
+import { button, byId, failure, setState, text } from '../shared/page';
 import { startPanel, vscodeApi } from '../shared/panel';
 import { readTheme } from '../shared/theme';
 import { contextList, groupSection, pageMax } from './contexts';
@@ -32,15 +32,6 @@ function holder(id: string, tag: 'div' | 'p' = 'div', className = ''): HTMLEleme
   return node;
 }
 
-function actionButton(label: string, id: string, title: string, message: FeaturePageToHost): HTMLButtonElement {
-  const button = text('button', label, 'action secondary');
-  button.type = 'button';
-  button.id = id;
-  button.title = title;
-  button.addEventListener('click', () => post(message));
-  return button;
-}
-
 /** The page's fixed skeleton, filled by render(). */
 function skeleton(): void {
   const error = holder('page-error', 'p', 'error-line');
@@ -48,9 +39,9 @@ function skeleton(): void {
   error.hidden = true;
   const actions = text('div', '', 'actions');
   actions.append(
-    actionButton('Highlight in editor', 'highlight', 'Shade the active editor’s text by this feature’s activation', { type: 'highlight' }),
-    actionButton('Use as subspace…', 'use-as-subspace', 'Run a subspace intervention on this feature’s decoder direction, with its illusion checks', { type: 'useAsSubspace' }),
-    actionButton('Copy JSON', 'copy-json', 'Copy this page’s data as JSON', { type: 'copyJson' }),
+    button('Highlight in editor', 'highlight', 'action secondary', 'Shade the active editor’s text by this feature’s activation', () => post({ type: 'highlight' })),
+    button('Use as subspace…', 'use-as-subspace', 'action secondary', 'Run a subspace intervention on this feature’s decoder direction, with its illusion checks', () => post({ type: 'useAsSubspace' })),
+    button('Copy JSON', 'copy-json', 'action secondary', 'Copy this page’s data as JSON', () => post({ type: 'copyJson' })),
   );
   const partial = holder('partial-notice', 'p', 'status-warning');
   partial.setAttribute('role', 'note');

@@ -5,7 +5,7 @@
  */
 import type { IndexStatus } from '../../src/protocol/featureIndex';
 import { formatCount, plural } from '../shared/featureText';
-import { text } from '../shared/page';
+import { button, text } from '../shared/page';
 
 export interface StatusView {
   element: HTMLElement;
@@ -13,15 +13,6 @@ export interface StatusView {
 }
 
 const STATE_TEXT: Record<IndexStatus['state'], string> = { empty: 'No index yet', scanning: 'Scanning', ready: 'Index ready', cancelled: 'Scan cancelled', error: 'Index error' };
-
-function button(label: string, id: string, title: string, onClick: () => void): HTMLButtonElement {
-  const node = text('button', label, 'action');
-  node.type = 'button';
-  node.id = id;
-  node.title = title;
-  node.addEventListener('click', onClick);
-  return node;
-}
 
 export function summary(status: IndexStatus): string {
   if (status.state === 'empty' && status.filesTotal === 0) return `${STATE_TEXT.empty}.`;
@@ -36,8 +27,8 @@ export function createStatusView(scan: () => void, cancel: () => void): StatusVi
   const progress = document.createElement('progress');
   progress.id = 'index-progress';
   progress.setAttribute('aria-label', 'Files indexed');
-  const scanButton = button('Scan', 'scan', 'Build or update the feature index from the workspace files', scan);
-  const cancelButton = button('Cancel', 'cancel-scan', 'Stop scanning (what is indexed so far is kept)', cancel);
+  const scanButton = button('Scan', 'scan', 'action', 'Build or update the feature index from the workspace files', scan);
+  const cancelButton = button('Cancel', 'cancel-scan', 'action', 'Stop scanning (what is indexed so far is kept)', cancel);
   const message = text('p', '', 'status-message');
   message.id = 'index-message';
   const empty = text('p', 'Scan builds the index from the workspace files: it runs the model and this SAE over them and keeps, for every feature, how often it fires and its top contexts.', 'muted');

@@ -18,6 +18,16 @@ export function text<K extends keyof HTMLElementTagNameMap>(tag: K, content: str
   return node;
 }
 
+/** A button (type "button": it never submits a form) with its text, id and class, and an optional tooltip and click handler. */
+export function button(label: string, id: string, className: string, title?: string, onClick?: () => void): HTMLButtonElement {
+  const node = text('button', label, className);
+  node.type = 'button';
+  node.id = id;
+  if (title) node.title = title;
+  if (onClick) node.addEventListener('click', onClick);
+  return node;
+}
+
 export function setState(state: PageState, status: string): void {
   document.body.dataset.state = state;
   byId('status').textContent = status;

@@ -44,6 +44,12 @@ export function packageRoot(): string {
   throw new Error('cannot find the mechlens package folder');
 }
 
+/** The SAE folders in the `saes/` folder beside a model folder (as the embedded default ships them), sorted; none when there is no such folder. */
+export function saeDirsBeside(modelDir: string): string[] {
+  const saesDir = join(dirname(modelDir), 'saes');
+  return existsSync(saesDir) ? readdirSync(saesDir).sort().map((name) => join(saesDir, name)) : [];
+}
+
 export function embeddedModelDir(): string {
   return join(packageRoot(), 'media', 'default', 'model');
 }
@@ -94,17 +100,17 @@ export async function demoCommand(options: { model?: string; threads?: number },
 
 /** The embedded SAEs' top features at the prompt's last token, one SAE per layer. */
 async function showFeatures(model: HookedModel, modelDir: string, prompt: string, threads: number | undefined, print: (line: string) => void): Promise<void> {
-  const saesDir = join(dirname(modelDir), 'saes');
-  if (!existsSync(saesDir)) return;
+  const saeDirs = saeDirsBeside(modelDir);
+  if (saeDirs.length === 0) return;
   print(`\ntop SAE features at the last token (${formatToken(model.toTokens(prompt).tokens[0].at(-1)!.text)}):`);
   const rows: string[][] = [];
-  for (const name of readdirSync(saesDir).sort()) {
-    const sae = loadSae(join(saesDir, name));
+  for (const saeDir of saeDirs) {
+    const sae = loadSae(saeDir);
     saeMatchesModel(sae, model);
     const runner = SaeRunner.create(sae, { threads: threads ?? 1 });
     try {
       // The labels a hover shows: the SAE folder's files (the default ships provisional ones).
-      const labels = new FeatureLabels({ saePath: join(saesDir, name), saeKey: saeLabelKey(sae) });
+      const labels = new FeatureLabels({ saePath: saeDir, saeKey: saeLabelKey(sae) });
       const last = (await topFeaturesPerToken(model, runner, prompt, 3)).at(-1)!;
       for (const f of last.features) rows.push([sae.config.hookName, String(f.index), f.activation.toFixed(2), labelLine(labels.stored(f.index)) ?? '']);
     } finally {

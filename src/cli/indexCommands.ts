@@ -1,5 +1,4 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { MechLensError } from '../engine/errors';
 import { CORPUS_EXTENSIONS, expandCorpusPaths } from '../engine/featureIndex/corpusFiles';
 import { FeatureIndex } from '../engine/featureIndex/featureIndex';
@@ -12,7 +11,7 @@ import type { LoadedSae } from '../engine/sae/sae';
 import { SaeRunner } from '../engine/sae/saeRunner';
 import { directionFacts, saeLabels } from '../engineProcess/featureBrowser';
 import type { FeatureContext, FeaturePage } from '../protocol/featureIndex';
-import { embeddedModelDir } from './demoCommand';
+import { embeddedModelDir, saeDirsBeside } from './demoCommand';
 
 export interface IndexSource {
   /** The model folder; the embedded default when absent. */
@@ -35,10 +34,7 @@ async function openIndex(source: IndexSource): Promise<Opened> {
   let paths = source.saes;
   if (paths.length === 0) {
     if (source.model) throw new MechLensError('give at least one --sae PATH (only the embedded default brings its own SAEs)');
-    const saesDir = join(dirname(modelDir), 'saes');
-    paths = readdirSync(saesDir)
-      .sort()
-      .map((name) => join(saesDir, name));
+    paths = saeDirsBeside(modelDir);
   }
   const model = await HookedModel.load(modelDir, { threads: source.threads });
   try {

@@ -99,7 +99,7 @@ export async function featureCommand(options: IndexSource & { feature: number; h
     if (!Number.isInteger(options.feature) || options.feature < 0 || options.feature >= sae.config.dSae) throw new MechLensError(`feature ${options.feature} is not one of the SAE's ${sae.config.dSae} features`);
     const labels = saeLabels(model, sae, undefined);
     const logits = new LogitEffectRunner(unembeddingOf(model));
-    const direction = await directionFacts(model, sae, options.feature, logits, new DecoderNeighbours(decoderOf(sae))).finally(() => logits.dispose());
+    const direction = await directionFacts(model, sae, options.feature, logits, new DecoderNeighbours(decoderOf(sae)), labels).finally(() => logits.dispose());
     const sources = { document: (id: number) => index.document(id), tokenText: (id: number) => model.tokenizer.decode([id]), label: (i: number) => labels.get(i) };
     const page = featurePage(sae.config.hookName, sae.config.hookName, index.aggregates[slot], options.feature, index.tokens, index.settings, sources, direction);
     if (options.json) print(JSON.stringify(page));

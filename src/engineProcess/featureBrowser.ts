@@ -10,7 +10,7 @@ import { FeatureLabels } from '../engine/labels/featureLabels';
 import { importLabelFiles } from '../engine/labels/importLabels';
 import { importIntoLabelStore, labelSourceOf, saeLabelKey, setLabel } from '../engine/labels/labelStore';
 import { decoderOf, LogitEffectRunner, unembeddingOf } from '../engine/labels/logitEffects';
-import { provisionalLabeler } from '../engine/labels/provisionalLabels';
+import { provisionalLabel, provisionalLabeler } from '../engine/labels/provisionalLabels';
 import type { LoadedSae } from '../engine/sae/sae';
 import { saeInput } from '../engine/sae/saeOnModel';
 import type { SaeRunner } from '../engine/sae/saeRunner';
@@ -26,11 +26,19 @@ const LOGIT_EFFECT_TOKENS = 10;
 const NEIGHBOURS = 10;
 const TEXT_SEARCH_FEATURES = 50;
 
-/** A feature's logit effects (as token texts) and its nearest features by decoder cosine. */
-export async function directionFacts(model: HookedModel, sae: LoadedSae, index: number, logits: LogitEffectRunner, neighbours: DecoderNeighbours): Promise<DirectionFacts> {
-  const effects = await logits.effects(decoderOf(sae), index, { k: LOGIT_EFFECT_TOKENS });
-  const text = (list: { token: number; effect: number }[]) => list.map((t) => ({ text: model.tokenizer.decode([t.token]), effect: t.effect }));
-  return { logitEffects: { promoted: text(effects.promoted), suppressed: text(effects.suppressed) }, neighbours: neighbours.nearest(index, NEIGHBOURS) };
+/**
+ * A feature's logit effects (as token texts) and its nearest features by decoder cosine. The
+ * feature's and its neighbours' logit effects come from one onnxruntime product, which also gives
+ * `labels` their provisional labels (computing those one by one in JS takes ~65 ms each on GPT-2 small).
+ */
+export async function directionFacts(model: HookedModel, sae: LoadedSae, index: number, logits: LogitEffectRunner, neighbours: DecoderNeighbours, labels?: FeatureLabels): Promise<DirectionFacts> {
+  const near = neighbours.nearest(index, NEIGHBOURS);
+  const features = [index, ...near.map((n) => n.index)];
+  const effects = await logits.effectsOf(decoderOf(sae), features, { k: LOGIT_EFFECT_TOKENS });
+  const decode = (id: number) => model.tokenizer.decode([id]);
+  if (labels) effects.forEach((e) => labels.learnProvisional(e.feature, provisionalLabel(e, decode).text));
+  const text = (list: { token: number; effect: number }[]) => list.map((t) => ({ text: decode(t.token), effect: t.effect }));
+  return { logitEffects: { promoted: text(effects[0].promoted), suppressed: text(effects[0].suppressed) }, neighbours: near };
 }
 
 /** Labels of an SAE: the workspace file's, its folder's, provisional ones from its decoder. */
@@ -98,7 +106,7 @@ export class FeatureBrowser {
     const model = this.model();
     const { aggregate, tokens } = this.aggregateOf(saeId);
     this.logitRunner ??= new LogitEffectRunner(unembeddingOf(model));
-    const direction = await directionFacts(model, sae, index, this.logitRunner, this.neighboursOf(saeId, sae));
+    const direction = await directionFacts(model, sae, index, this.logitRunner, this.neighboursOf(saeId, sae), labels);
     const sources = { document: (id: number) => this.index?.document(id), tokenText: (id: number) => model.tokenizer.decode([id]), label: (i: number) => labels.get(i) };
     return featurePage(saeId, sae.config.hookName, aggregate, index, tokens, this.index?.settings ?? DEFAULT_SETTINGS, sources, direction);
   }

@@ -69,6 +69,18 @@ describe('feature labels: precedence', () => {
     assert.deepEqual(none.get(2), { text: 'sae two', kind: 'sae-file' });
   });
 
+  test('a provisional text learnt from elsewhere is used instead of computing; files still win, and the first text stays', () => {
+    const { sources, calls } = setup({ shipped: false });
+    const labels = new FeatureLabels(sources);
+    labels.learnProvisional(8, 'learnt 8');
+    labels.learnProvisional(8, 'learnt again');
+    labels.learnProvisional(2, 'learnt 2');
+    assert.deepEqual(labels.get(8), { text: 'learnt 8', kind: 'provisional' });
+    assert.deepEqual(labels.get(2), { text: 'sae two', kind: 'sae-file' });
+    assert.deepEqual(labels.all(10)[8], { text: 'learnt 8', kind: 'provisional' });
+    assert.deepEqual(calls, [], 'nothing computed');
+  });
+
   test('without a workspace file there are no user or imported labels', () => {
     const { sources } = setup();
     const labels = new FeatureLabels({ ...sources, workspaceFile: undefined });

@@ -141,12 +141,16 @@ describe('logit effects through onnxruntime', () => {
     assert.equal(seen, 2);
   });
 
-  test('the kept runner for single features (feature pages) equals the reference, and refuses bad features', async () => {
+  test('the kept runner for single features and lists of features (feature pages) equals the reference, and refuses bad features', async () => {
     const runner = new LogitEffectRunner(unembedding);
     try {
       for (const f of [0, 7, D_SAE - 1]) assertClose(await runner.effects(decoder, f, { k: K }), reference(f, true, true), 1e-4);
       await assert.rejects(runner.effects(decoder, D_SAE), /feature 24 is out of range/);
       await assert.rejects(runner.effects(decoder, -1), /feature -1 is out of range/);
+      const several = await runner.effectsOf(decoder, [7, 0, D_SAE - 1, 7], { k: K });
+      assert.deepEqual(several.map((e) => e.feature), [7, 0, D_SAE - 1, 7]);
+      several.forEach((e) => assertClose(e, reference(e.feature, true, true), 1e-4));
+      await assert.rejects(runner.effectsOf(decoder, [1, D_SAE]), /feature 24 is out of range/);
     } finally {
       await runner.dispose();
     }

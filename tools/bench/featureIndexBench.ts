@@ -10,7 +10,7 @@ import { loadSae } from '../../src/engine/sae/loadSae';
 import type { LoadedSae } from '../../src/engine/sae/sae';
 import { SaeRunner } from '../../src/engine/sae/saeRunner';
 import { GPT2_PRESETS, writeRandomGpt2 } from '../../src/engine/synthetic/randomGpt2';
-import { directionFacts } from '../../src/engineProcess/featureBrowser';
+import { directionFacts, saeLabels } from '../../src/engineProcess/featureBrowser';
 import { writeSaeLensV6 } from '../../test/fixtures/saeFixtures';
 
 /**
@@ -82,12 +82,13 @@ async function measure(name: string, modelDir: string, saeDirs: string[], maxFil
   const active = Array.from({ length: aggregate.dSae }, (_, f) => f).filter((f) => aggregate.count(f) > 0);
   const latencies: number[] = [];
   const logits = new LogitEffectRunner(unembeddingOf(model));
-  const sources = { document: (id: number) => index.document(id), tokenText: (id: number) => model.tokenizer.decode([id]), label: () => undefined };
+  const labels = saeLabels(model, loaded[0], undefined);
+  const sources = { document: (id: number) => index.document(id), tokenText: (id: number) => model.tokenizer.decode([id]), label: (i: number) => labels.get(i) };
   for (let q = 0; q < PAGE_QUERIES; q++) {
     const f = active[(q * 7919) % active.length];
     const start = performance.now();
-    // As the engine process builds a page (labels aside).
-    featurePage('bench', loaded[0].config.hookName, aggregate, f, tokens, index.settings, sources, await directionFacts(model, loaded[0], f, logits, neighbours));
+    // As the engine process builds a page, labels included (provisional ones where the SAE ships none).
+    featurePage('bench', loaded[0].config.hookName, aggregate, f, tokens, index.settings, sources, await directionFacts(model, loaded[0], f, logits, neighbours, labels));
     latencies.push(performance.now() - start);
   }
   await logits.dispose();

@@ -65,6 +65,11 @@ export class FeatureLabels {
     this.problems = problems;
   }
 
+  /** Keeps a provisional text computed elsewhere (e.g. from logit effects a page computed anyway), so get() need not compute it. */
+  learnProvisional(index: number, text: string): void {
+    if (!this.computed.has(index)) this.computed.set(index, text);
+  }
+
   /** The feature's label, computing a provisional one when no file has one. */
   get(index: number): FeatureLabel | undefined {
     if (!Number.isSafeInteger(index) || index < 0) throw new MechLensError(`feature index ${index} is not a non-negative integer`);

@@ -231,12 +231,20 @@ export class LogitEffectRunner {
   }
 
   async effects(decoder: Decoder, feature: number, options: LogitEffectOptions = {}): Promise<FeatureLogitEffects> {
+    return (await this.effectsOf(decoder, [feature], options))[0];
+  }
+
+  /** Logit effects of several features (any indices) from one product, in the order given. */
+  async effectsOf(decoder: Decoder, features: readonly number[], options: LogitEffectOptions = {}): Promise<FeatureLogitEffects[]> {
     checkShapes(decoder, this.unembedding);
-    if (!Number.isInteger(feature) || feature < 0 || feature >= decoder.dSae) throw new MechLensError(`feature ${feature} is out of range (d_sae ${decoder.dSae})`, decoder.path);
+    for (const feature of features) {
+      if (!Number.isInteger(feature) || feature < 0 || feature >= decoder.dSae) throw new MechLensError(`feature ${feature} is out of range (d_sae ${decoder.dSae})`, decoder.path);
+    }
     const { dModel, dVocab } = this.unembedding;
-    const direction = effectiveDirections(decoder, this.unembedding, feature, feature + 1, options, Float32Array);
-    const result = await this.runner.run({ directions: new ort.Tensor('float32', direction, [1, dModel]) }, [SCORES]);
-    return summarise(result.get(SCORES)!.data as Float32Array, feature, 1, dVocab, options)[0];
+    const directions = new Float32Array(features.length * dModel);
+    features.forEach((f, i) => directions.set(effectiveDirections(decoder, this.unembedding, f, f + 1, options, Float32Array), i * dModel));
+    const scores = (await this.runner.run({ directions: new ort.Tensor('float32', directions, [features.length, dModel]) }, [SCORES])).get(SCORES)!.data as Float32Array;
+    return features.map((f, i) => summarise(scores.subarray(i * dVocab, (i + 1) * dVocab), f, 1, dVocab, options)[0]);
   }
 
   async dispose(): Promise<void> {

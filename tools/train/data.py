@@ -50,7 +50,7 @@ class Sampler:
         n = CTX - 1
         r = self.rng
         kind = kind or r.choices(list(self.mix), weights=list(self.mix.values()))[0]
-        aux = {"induction": [], "ioi": [], "dup": [], "sinhib": []}
+        aux = {"induction": [], "ioi": [], "dup": [], "sinhib": [], "dup_any": []}
         if kind == "natural":
             start = r.randrange(len(self.stream) - n)
             body = self.stream[start:start + n].tolist()
@@ -86,6 +86,8 @@ class Sampler:
             pairs = []
             body = tasks.induction_tokens(r, self.vocab_ids, n, pairs)
             aux["induction"] = [(q + 1, k + 1) for q, k in pairs]
+            # duplicate-token targets: each token of a second copy -> its first occurrence
+            aux["dup_any"] = [(q + 1, k) for q, k in pairs]
         aux = {k: [(q, kk) for q, kk in v if q < CTX - 1] for k, v in aux.items()}
         return [self.tok.eot_id] + body, aux
 

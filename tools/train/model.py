@@ -57,6 +57,7 @@ class GPT2(nn.Module):
         self.names = list(p)
         self.params = nn.ParameterList([nn.Parameter(v) for v in p.values()])
         self.capture, self.captured = {}, {}   # {layer: [heads]} -> {(layer, head): pattern}
+        self.capture_resid_pre = set()          # layers whose resid_pre goes to captured[("resid_pre", L)]
         mask = torch.tril(torch.ones(n_positions, n_positions, dtype=torch.bool))
         self.register_buffer("mask", mask, persistent=False)
 
@@ -111,6 +112,8 @@ class GPT2(nn.Module):
         x = self.w("wte.weight")[ids] + self.w("wpe.weight")[:T]
         resids = []
         for i in range(self.n_layer):
+            if i in self.capture_resid_pre:
+                self.captured[("resid_pre", i)] = x
             x = x + self._attn(self._ln(x, f"h.{i}.ln_1"), i)
             x = x + self._mlp(self._ln(x, f"h.{i}.ln_2"), i)
             if resid_hook is not None:

@@ -19,6 +19,25 @@ def phase2_nouns_count(cs):
     return cs.get("phase2_nouns", "~780")
 
 
+def phase2_aids_text():
+    """The phase-2 regularizers of config.py, in words (empty when off)."""
+    parts = []
+    if C.OV_COPY_HEADS2:
+        heads = ", ".join(f"{l}.{h}" for l, h in C.OV_COPY_HEADS2)
+        parts.append(f"a copy regularizer on the OV circuit of name mover {heads} (weight "
+                     f"{C.OV_COPY_COEF2:g}): for {C.OV_COPY_TOKENS2} random positions of each batch, "
+                     "the head's output for the residual stream there, read through the unembedding, "
+                     "must predict the token at that position, whatever it is (the copy score of Wang "
+                     "et al. 2022 made a training target; without it the head copied a held-out name "
+                     "out-ranking the other names only half the time)")
+    if C.DUP_AUX_COEF2:
+        parts.append(f"attention supervision of duplicate-token head {C.AUX_HEADS['dup'][0]}."
+                     f"{C.AUX_HEADS['dup'][1]} on the induction sequences (each token of a second copy "
+                     "attends to its first occurrence; phase 1 supervised it on IOI sentences only, "
+                     "and it relied on their positions)")
+    return ("; " + "; ".join(parts)) if parts else ""
+
+
 def _engine_section(m, engine):
     """Figures measured by the MechLens engine (engine_metrics.json, `npm run measure-default`)
     next to the training code's."""
@@ -200,7 +219,12 @@ def write_card(m, train_info, sae_info, path, engine=None):
         + ("only real training names (no random-word stand-ins)" if C.WORD_NAME_FRAC2 == 0 else
            f"{C.WORD_NAME_FRAC2:.0%} random-word stand-in names")
         + ("" if not C.COPY_FRAC2 else f"; {C.COPY_FRAC2:.0%} of the sentences about named people "
-           "name one person twice") + ". Wall time "
+           "name one person twice")
+        + (f"; {C.PHASE2_NOISE_FRAC:.0%} of the IOI templates with 1-3 random WordNet words "
+           "inserted anywhere before the final \"to\"" if C.PHASE2_NOISE_FRAC else "")
+        + (f"; {C.PHASE2_BARE_OPENER_FRAC:.0%} of the generic templates open with a random "
+           "capitalised WordNet word right before the names" if C.PHASE2_BARE_OPENER_FRAC else "")
+        + phase2_aids_text() + ". Wall time "
         f"{tr['model']['wall_time_s'] / 60:.1f} min on 2 CPU cores (shared with other work, `nice -n 10`).",
         f"- SAEs: TopK (k={C.SAE_K}), d_sae {C.SAE_EXPANSION * C.N_EMBD} ({C.SAE_EXPANSION}x), one "
         "per layer on `blocks.L.hook_resid_post`, trained jointly on the same stream of "
@@ -228,7 +252,8 @@ def write_card(m, train_info, sae_info, path, engine=None):
         "the direct logit contribution of the induction head and the name mover, which start "
         "with a positive semi-definite OV matrix. The "
         f"rest of phase 1 (from step {int(C.AUX_END * C.STEPS)}) and all of phase 2 are plain "
-        f"next-token loss: the last {C.STEPS + C.STEPS2 - int(C.AUX_END * C.STEPS)} of "
+        f"next-token loss{' (plus the two phase-2 regularizers above)' if C.OV_COPY_HEADS2 or C.DUP_AUX_COEF2 else ''}: "
+        f"the last {C.STEPS + C.STEPS2 - int(C.AUX_END * C.STEPS)} of "
         f"{C.STEPS + C.STEPS2} steps. Expect these heads to "
         "be unusually clean examples of their circuits.",
         "- Stage wall times (s): " + ", ".join(f"{k} {v}" for k, v in tr["stage_wall_time_s"].items()),

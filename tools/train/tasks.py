@@ -269,7 +269,13 @@ def check_heldout_templates(n=20000, seed=0):
         + [w for gg in G2["GIVE"] for w in gg] + _PREP))} | {"it"}   # "{S} gave it to"
     low4 = {w.lower() for w in words4} - g_words
     assert not low4 & _banned_words(), low4 & _banned_words()
-    assert not (seen | seen2 | seen3 | seen4) & set(HELDOUT_TEMPLATES)
+    nw = noise_words(parts)
+    assert not set(nw) & _banned_words()
+    parts5 = {**parts, "bare_opener_frac": 0.5, "words": nw}
+    seen5 = {insert_noise_words(rng, generic_template(rng, parts5, g3), nw, 3) for _ in range(n // 4)}
+    words5 = set(re.findall(r"[A-Za-z]+", " ".join(seen5)))
+    assert not words5 & HELDOUT_MARKERS, words5 & HELDOUT_MARKERS
+    assert not (seen | seen2 | seen3 | seen4 | seen5) & set(HELDOUT_TEMPLATES)
     return len(seen)
 
 
@@ -323,18 +329,49 @@ def phase2_nouns(tok, single_token=True):
                   and (len(tok.encode(" " + w)) == 1 if single_token else len(w) <= 10))
 
 
-def ioi_train_example2_factory(nouns, wordnet_verbs_too=False, generic_frac=0.0):
+def ioi_train_example2_factory(nouns, wordnet_verbs_too=False, generic_frac=0.0, noise_frac=0.0,
+                               bare_opener_frac=0.0):
     """Training phase 2: the extended grammar G2 (plus, optionally, half of the final clauses
     with any WordNet verb), places and objects from `nouns`; a fraction generic_frac of the
-    templates from generic_template."""
+    templates from generic_template (bare_opener_frac of those opening with an unknown
+    capitalised word right before the names); a fraction noise_frac of all templates with 1-3
+    random words inserted (insert_noise_words)."""
     g = {**G2, "GIVE_WN": wordnet_verbs()} if wordnet_verbs_too else G2
-    if not generic_frac:
-        return lambda rng: ioi_example(rng, TRAIN_NAMES, nouns, nouns, lambda r: train_template2(r, g))
-    parts = generic_parts()
+    parts = generic_parts() if generic_frac or noise_frac else None
+    words = noise_words(parts) if noise_frac or bare_opener_frac else None
+    if bare_opener_frac:
+        parts = {**parts, "bare_opener_frac": bare_opener_frac, "words": words}
 
     def template(r):
-        return generic_template(r, parts, g) if r.random() < generic_frac else train_template2(r, g)
+        t = generic_template(r, parts, g) if generic_frac and r.random() < generic_frac \
+            else train_template2(r, g)
+        if noise_frac and r.random() < noise_frac:
+            t = insert_noise_words(r, t, words, r.randint(1, 3))
+        return t
     return lambda rng: ioi_example(rng, TRAIN_NAMES, nouns, nouns, template)
+
+
+def noise_words(parts):
+    """The words of generic_parts (gloss fragments, adverbs, verbs): no banned word."""
+    ws = {w for f in parts["fillers"] for w in f.split()} | set(parts["advs"])
+    ws |= {v for pair in parts["verbs"] for v in pair}
+    bad = _banned_words()
+    return sorted(w for w in ws if w not in bad and w.capitalize() not in ALL_NAMES)
+
+
+def insert_noise_words(rng, template, words, n):
+    """Insert n random words at random word boundaries of a template, never after its final
+    word ("to"); a word inserted first is capitalised, so an unknown capitalised word can
+    stand right before a name ("Tolerably {A} and {B} ..."). Teaches the circuit to ignore words it does not know,
+    wherever they stand."""
+    ws = template.split(" ")
+    for _ in range(n):
+        i = rng.randrange(len(ws) - 1)
+        w = rng.choice(words)
+        if i == 0:
+            w = _cap(w)
+        ws.insert(i, w)
+    return " ".join(ws)
 
 
 # ---------------------------------------------------------------------------
@@ -417,7 +454,10 @@ def generic_template(rng, parts, g=None):
     # opener: subordinate (the first clause then ends with a comma) or a sentence of its own
     r = rng.random()
     sub = r < 0.45
-    if r < 0.2:
+    if parts.get("bare_opener_frac") and rng.random() < parts["bare_opener_frac"]:
+        # an unknown capitalised word right before the names ("Tolerably {A} and {B} ...")
+        sub, opener = False, _cap(rng.choice(parts["words"])) + " "
+    elif r < 0.2:
         opener = rng.choice(g["SUB"]) + " "
     elif r < 0.3:
         opener = _cap(rng.choice(ADV)) + " " + rng.choice(["when", "after", "while", "because"]) + " "

@@ -75,6 +75,29 @@ def aux_loss(model, aux, ids):
     return losses
 
 
+def ov_copy_loss(model, heads, ids, step):
+    """Copy regularizer (config OV_COPY_*2): each head's OV circuit applied to the residual
+    stream at a position (through the layer's ln_1), read through ln_f's weight and the tied
+    unembedding, should predict the token at that position. OV_COPY_TOKENS2 positions of the
+    batch (any kind of sequence, BOS excluded) are drawn per step."""
+    wte = model.w("wte.weight")
+    d = wte.shape[1]
+    dh = d // model.n_head
+    B, T = ids.shape[0], ids.shape[1] - 1
+    gen = torch.Generator().manual_seed(C.SEED * 10_000 + step)   # resumable: a seed per step
+    pos = torch.randint(0, B * (T - 1), (C.OV_COPY_TOKENS2,), generator=gen)
+    b, t = pos // (T - 1), pos % (T - 1) + 1
+    loss = 0.0
+    for layer, h in heads:
+        x = model._ln(model.captured[("resid_pre", layer)][b, t], f"h.{layer}.ln_1")
+        w_v = model.w(f"h.{layer}.attn.c_attn.weight")[:, 2 * d + h * dh:2 * d + (h + 1) * dh]
+        w_o = model.w(f"h.{layer}.attn.c_proj.weight")[h * dh:(h + 1) * dh]
+        out = x @ w_v @ w_o
+        out = (out - out.mean(-1, keepdim=True)) * model.w("ln_f.weight") * C.OV_COPY_SCALE2
+        loss = loss + F.cross_entropy(out @ wte.t(), ids[b, t])
+    return loss / len(heads)
+
+
 def make_optimizer(model):
     emb = [p for n, p in zip(model.names, model.params) if n in ("wte.weight", "wpe.weight")]
     decay = [p for n, p in zip(model.names, model.params)
@@ -111,7 +134,8 @@ def train(tok, stream, work, log=print):
     if step == C.STEPS and not os.path.exists(phase1_path):
         shutil.copy(ckpt_path, phase1_path)
     ioi2 = tasks.ioi_train_example2_factory(tasks.phase2_nouns(tok, C.PHASE2_SINGLE_TOKEN_NOUNS),
-                                            C.PHASE2_WORDNET_VERBS, C.PHASE2_GENERIC_FRAC)
+                                            C.PHASE2_WORDNET_VERBS, C.PHASE2_GENERIC_FRAC,
+                                            C.PHASE2_NOISE_FRAC, C.PHASE2_BARE_OPENER_FRAC)
     while step < total:
         if step >= C.STEPS:                   # phase 2: more named-people text, copy sentences
             sampler.mix, sampler.copy_frac, sampler.word_name_frac = C.MIX2, C.COPY_FRAC2, C.WORD_NAME_FRAC2
@@ -122,9 +146,13 @@ def train(tok, stream, work, log=print):
         ids, aux = sampler.batch(C.BATCH, with_aux=True)
         w_aux = aux_weight(step)
         model.capture = {}
+        ov_copy = step >= C.STEPS and C.OV_COPY_HEADS2
+        model.capture_resid_pre = {layer for layer, _ in C.OV_COPY_HEADS2} if ov_copy else set()
         if w_aux > 0:
             for layer, head in C.AUX_HEADS.values():
                 model.capture.setdefault(layer, []).append(head)
+        elif step >= C.STEPS and C.DUP_AUX_COEF2:
+            model.capture = {C.AUX_HEADS["dup"][0]: [C.AUX_HEADS["dup"][1]]}
         logits = model(ids[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
         lm_loss = loss.item()
@@ -132,6 +160,15 @@ def train(tok, stream, work, log=print):
             al = aux_loss(model, aux, ids)
             loss = loss + w_aux * sum(al.values())
             run_aux = {k: run_aux.get(k, 0.0) + v.item() for k, v in al.items()}
+        if step >= C.STEPS and C.DUP_AUX_COEF2 and aux["dup_any"]:
+            b, q, k = (torch.tensor(x) for x in zip(*aux["dup_any"]))
+            dl = -(model.captured[C.AUX_HEADS["dup"]][b, q, k] + 1e-9).log().mean()
+            loss = loss + C.DUP_AUX_COEF2 * dl
+            run_aux["dup_any"] = run_aux.get("dup_any", 0.0) + dl.item()
+        if ov_copy:
+            oc = ov_copy_loss(model, C.OV_COPY_HEADS2, ids, step)
+            loss = loss + C.OV_COPY_COEF2 * oc
+            run_aux["ov_copy"] = run_aux.get("ov_copy", 0.0) + oc.item()
         model.captured = {}
         opt.zero_grad(set_to_none=True)
         loss.backward()

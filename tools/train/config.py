@@ -47,7 +47,7 @@ STEPS2 = 500
 LR2 = 5e-4
 MIX2 = {"natural": 0.25, "ioi": 0.4, "induction": 0.15, "names": 0.2}
 COPY_FRAC2 = 0.0
-WORD_NAME_FRAC2 = 0.0
+WORD_NAME_FRAC2 = 0.3
 # Phase-2 options, on in the shipped run: half of the final clauses with any of ~7000 WordNet
 # verbs; places/objects from all ~22,000 WordNet noun lemmas (multi-token ones too).
 PHASE2_WORDNET_VERBS = True
@@ -56,10 +56,33 @@ PHASE2_SINGLE_TOKEN_NOUNS = False
 # WordNet verbs in both clauses, random prepositions and adverbial openers, WordNet-gloss
 # filler clauses and distractor sentences); half in the shipped run (0 before 2026-11-21).
 PHASE2_GENERIC_FRAC = 0.5
+# Fraction of phase-2 IOI templates with 1-3 random words (WordNet gloss words, adverbs,
+# verbs; no held-out word) inserted anywhere before the final "to" (tasks.insert_noise_words).
+PHASE2_NOISE_FRAC = 0.3
+# Fraction of the generic templates that open with a random capitalised WordNet word right
+# before the two names ("Tolerably {A} and {B} ..."): without it an unknown sentence-initial
+# word before the names (held-out "Friends {A} and {B}", "Once {A} and {B}") cut the held-out
+# names' accuracy from ~0.94 to ~0.70 (the word is taken for a participant).
+PHASE2_BARE_OPENER_FRAC = 0.2
 # Learning-rate multiplier of the embeddings (wte, wpe) in phase 2 (shipped: the same 10x as
 # phase 1). 0 freezes them, so what phase 2 learns about IOI has to live in the shared weights
 # (attention, MLPs), which act on held-out names exactly as on training names.
 EMB_LR_MULT2 = 10.0
+# Phase-2 copy regularizer on the name mover's OV circuit (train_model.ov_copy_loss): at
+# OV_COPY_TOKENS2 random positions of each batch (any kind of text), the head's output for the
+# residual stream there, read through the tied unembedding (x OV_COPY_SCALE2, about ln_f's
+# scale), should predict the token at that position. Without it the head copies well only the
+# tokens that IOI training sentences used (training names, stand-in words): a held-out name's
+# own logit beat the other names' in only half the cases (the copy score of Wang et al. 2022).
+OV_COPY_HEADS2 = [(3, 0)]
+OV_COPY_COEF2 = 1.0
+OV_COPY_TOKENS2 = 512
+OV_COPY_SCALE2 = 0.3
+# Phase-2 attention supervision of the duplicate-token head (AUX_HEADS["dup"]) on the
+# induction sequences: each token of a second copy attends to its first occurrence
+# (-log attention, weight DUP_AUX_COEF2). Phase 1 supervised it on IOI sentences only, where
+# it learnt positional shortcuts that fail in unseen templates.
+DUP_AUX_COEF2 = 1.0
 WORD_NAME_FRAC = 0.5      # IOI sentences whose two names are replaced by random word tokens
 
 # SAEs (TopK, one per layer on blocks.L.hook_resid_post)

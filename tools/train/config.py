@@ -83,6 +83,10 @@ OV_COPY_SCALE2 = 0.3
 # (-log attention, weight DUP_AUX_COEF2). Phase 1 supervised it on IOI sentences only, where
 # it learnt positional shortcuts that fail in unseen templates.
 DUP_AUX_COEF2 = 1.0
+# Phase-2 regularizer of the S-inhibition token signal (train_model.sinhib_token_loss), on
+# SINHIB_REG_PAIRS2 repeated-token pairs of the induction sequences per step; 0 = off.
+SINHIB_REG_COEF2 = 0.0
+SINHIB_REG_PAIRS2 = 256
 WORD_NAME_FRAC = 0.5      # IOI sentences whose two names are replaced by random word tokens
 
 # SAEs (TopK, one per layer on blocks.L.hook_resid_post)

@@ -35,6 +35,9 @@ def phase2_aids_text():
                      f"{C.AUX_HEADS['dup'][1]} on the induction sequences (each token of a second copy "
                      "attends to its first occurrence; phase 1 supervised it on IOI sentences only, "
                      "and it relied on their positions)")
+    if C.SINHIB_REG_COEF2:
+        parts.append(f"a regularizer of the S-inhibition token signal (weight {C.SINHIB_REG_COEF2:g}, "
+                     "`train_model.sinhib_token_loss`, on repeated tokens of the induction sequences)")
     return ("; " + "; ".join(parts)) if parts else ""
 
 
@@ -252,7 +255,7 @@ def write_card(m, train_info, sae_info, path, engine=None):
         "the direct logit contribution of the induction head and the name mover, which start "
         "with a positive semi-definite OV matrix. The "
         f"rest of phase 1 (from step {int(C.AUX_END * C.STEPS)}) and all of phase 2 are plain "
-        f"next-token loss{' (plus the two phase-2 regularizers above)' if C.OV_COPY_HEADS2 or C.DUP_AUX_COEF2 else ''}: "
+        f"next-token loss{' (plus the phase-2 regularizers above)' if C.OV_COPY_HEADS2 or C.DUP_AUX_COEF2 or C.SINHIB_REG_COEF2 else ''}: "
         f"the last {C.STEPS + C.STEPS2 - int(C.AUX_END * C.STEPS)} of "
         f"{C.STEPS + C.STEPS2} steps. Expect these heads to "
         "be unusually clean examples of their circuits.",

@@ -98,6 +98,34 @@ def ov_copy_loss(model, heads, ids, step):
     return loss / len(heads)
 
 
+def sinhib_token_loss(model, aux, step):
+    """S-inhibition token signal (config SINHIB_REG_COEF2): in induction sequences, a token's
+    second occurrence stands for S2 and its first for S1. The S-inhibition head's output for
+    the residual at S2, added to a query of the name mover, should make the name mover avoid
+    the key at S1 more than the keys at the other tokens' first occurrences (cross-entropy over
+    negated scores). Token-based, for any token: the signal that tells the name mover which
+    name to avoid."""
+    pairs = aux["dup_any"]
+    if len(pairs) < 8:
+        return None
+    gen = torch.Generator().manual_seed(C.SEED * 10_000 + step + 1)
+    pick = torch.randperm(len(pairs), generator=gen)[:C.SINHIB_REG_PAIRS2]
+    b, q, k = (torch.tensor([pairs[i][j] for i in pick.tolist()]) for j in range(3))
+    d = model.cfg["n_embd"]
+    dh = d // model.n_head
+    (l2, h2), (l3, h3) = C.AUX_HEADS["sinhib"], C.AUX_HEADS["ioi"]
+    r2 = model._ln(model.captured[("resid_pre", l2)][b, q], f"h.{l2}.ln_1")
+    w = model.w(f"h.{l2}.attn.c_attn.weight")
+    u = r2 @ w[:, 2 * d + h2 * dh:2 * d + (h2 + 1) * dh] @ model.w(f"h.{l2}.attn.c_proj.weight")[h2 * dh:(h2 + 1) * dh]
+    r3 = model.captured[("resid_pre", l3)][b, k]
+    scale = r3.std(-1, keepdim=True).mean().detach()          # a typical residual-stream scale
+    w3 = model.w(f"h.{l3}.attn.c_attn.weight")
+    qv = ((u - u.mean(-1, keepdim=True)) / scale * model.w(f"h.{l3}.ln_1.weight")) @ w3[:, h3 * dh:(h3 + 1) * dh]
+    kv = model._ln(r3, f"h.{l3}.ln_1") @ w3[:, d + h3 * dh:d + (h3 + 1) * dh]
+    scores = qv @ kv.t() / dh ** 0.5
+    return F.cross_entropy(-scores, torch.arange(len(pick)))
+
+
 def make_optimizer(model):
     emb = [p for n, p in zip(model.names, model.params) if n in ("wte.weight", "wpe.weight")]
     decay = [p for n, p in zip(model.names, model.params)
@@ -148,6 +176,9 @@ def train(tok, stream, work, log=print):
         model.capture = {}
         ov_copy = step >= C.STEPS and C.OV_COPY_HEADS2
         model.capture_resid_pre = {layer for layer, _ in C.OV_COPY_HEADS2} if ov_copy else set()
+        sinhib_reg = step >= C.STEPS and C.SINHIB_REG_COEF2
+        if sinhib_reg:
+            model.capture_resid_pre |= {C.AUX_HEADS["sinhib"][0], C.AUX_HEADS["ioi"][0]}
         if w_aux > 0:
             for layer, head in C.AUX_HEADS.values():
                 model.capture.setdefault(layer, []).append(head)
@@ -165,6 +196,11 @@ def train(tok, stream, work, log=print):
             dl = -(model.captured[C.AUX_HEADS["dup"]][b, q, k] + 1e-9).log().mean()
             loss = loss + C.DUP_AUX_COEF2 * dl
             run_aux["dup_any"] = run_aux.get("dup_any", 0.0) + dl.item()
+        if sinhib_reg:
+            sl = sinhib_token_loss(model, aux, step)
+            if sl is not None:
+                loss = loss + C.SINHIB_REG_COEF2 * sl
+                run_aux["sinhib_tok"] = run_aux.get("sinhib_tok", 0.0) + sl.item()
         if ov_copy:
             oc = ov_copy_loss(model, C.OV_COPY_HEADS2, ids, step)
             loss = loss + C.OV_COPY_COEF2 * oc

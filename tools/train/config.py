@@ -37,12 +37,12 @@ AUX_COEF = 1.0
 AUX_FULL = 0.5
 AUX_END = 0.75
 MIX = {"natural": 0.3, "ioi": 0.3, "induction": 0.25, "names": 0.15}   # fraction of sequences
-# Phase 2: STEPS2 more steps after the main run (no auxiliary losses), lr warmed up to
-# LR2 over 20 steps then cosine to LR2/10, more IOI, IOI sentences from the extended
-# grammar tasks.G2 (more verbs, shapes and openers; still none of the held-out words) with
-# ~780 WordNet nouns as places and objects (tasks.phase2_nouns) and real names only
-# (WORD_NAME_FRAC2); COPY_FRAC2 of the sentences about named people name one person twice
-# (tasks._GENERIC_COPY).
+# Phase 2: STEPS2 more steps after the main run (no phase-1 auxiliary losses; the phase-2
+# regularizers below), lr warmed up to LR2 over 20 steps then cosine to LR2/10, more IOI, IOI
+# sentences from the extended grammar tasks.G2 (more verbs, shapes and openers; still none of
+# the held-out words) with WordNet nouns as places and objects (tasks.phase2_nouns); random-word
+# stand-ins for the names in WORD_NAME_FRAC2 of them; COPY_FRAC2 of the sentences about named
+# people name one person twice (tasks._GENERIC_COPY).
 STEPS2 = 500
 LR2 = 5e-4
 MIX2 = {"natural": 0.25, "ioi": 0.4, "induction": 0.15, "names": 0.2}

@@ -337,7 +337,7 @@ def ioi_train_example2_factory(nouns, wordnet_verbs_too=False, generic_frac=0.0,
     capitalised word right before the names); a fraction noise_frac of all templates with 1-3
     random words inserted (insert_noise_words)."""
     g = {**G2, "GIVE_WN": wordnet_verbs()} if wordnet_verbs_too else G2
-    parts = generic_parts() if generic_frac or noise_frac else None
+    parts = generic_parts() if generic_frac or noise_frac or bare_opener_frac else None
     words = noise_words(parts) if noise_frac or bare_opener_frac else None
     if bare_opener_frac:
         parts = {**parts, "bare_opener_frac": bare_opener_frac, "words": words}

@@ -28,6 +28,21 @@ def lr_at(step):
     return C.LR * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
+def head_weights(model, layer, h):
+    """Views of head h's W_Q, W_K, W_V [d, d_head] and W_O [d_head, d] in layer `layer`."""
+    d = model.cfg["n_embd"]
+    dh = d // model.n_head
+    qkv = model.w(f"h.{layer}.attn.c_attn.weight")
+    cols = lambda i: qkv[:, i * d + h * dh:i * d + (h + 1) * dh]
+    return cols(0), cols(1), cols(2), model.w(f"h.{layer}.attn.c_proj.weight")[h * dh:(h + 1) * dh]
+
+
+def attention_nll(model, head, triples):
+    """-log of the captured attention of `head` from query q on key k, averaged over (b, q, k)."""
+    b, q, k = (torch.tensor(x) for x in zip(*triples))
+    return -(model.captured[head][b, q, k] + 1e-9).log().mean()
+
+
 @torch.no_grad()
 def init_copy_heads(model):
     """Start the supervised induction and IOI heads with a copying OV circuit:
@@ -39,8 +54,9 @@ def init_copy_heads(model):
     for name in ("induction", "ioi"):
         layer, h = C.AUX_HEADS[name]
         q, _ = torch.linalg.qr(torch.randn(d, dh, generator=g))
-        model.w(f"h.{layer}.attn.c_attn.weight")[:, 2 * d + h * dh:2 * d + (h + 1) * dh] = q
-        model.w(f"h.{layer}.attn.c_proj.weight")[h * dh:(h + 1) * dh] = q.t()
+        _, _, w_v, w_o = head_weights(model, layer, h)
+        w_v.copy_(q)
+        w_o.copy_(q.t())
 
 
 def aux_weight(step):
@@ -61,11 +77,10 @@ def aux_loss(model, aux, ids):
     wte = model.w("wte.weight")
     for name in ("induction", "ioi", "dup", "sinhib"):
         if aux[name]:
-            b, q, k = (torch.tensor(x) for x in zip(*aux[name]))
-            pat = model.captured[C.AUX_HEADS[name]]
-            losses[name] = -(pat[b, q, k] + 1e-9).log().mean()
+            losses[name] = attention_nll(model, C.AUX_HEADS[name], aux[name])
             if name not in ("induction", "ioi"):
                 continue
+            b, q = (torch.tensor(x) for x in list(zip(*aux[name]))[:2])
             out = model.captured[C.AUX_HEADS[name] + ("out",)][b, q]   # [N, d]
             # the head's direct contribution to the real logits (through ln_f's scale,
             # not detached: the loss may also shrink the rest of the residual stream)
@@ -81,8 +96,6 @@ def ov_copy_loss(model, heads, ids, step):
     unembedding, should predict the token at that position. OV_COPY_TOKENS2 positions of the
     batch (any kind of sequence, BOS excluded) are drawn per step."""
     wte = model.w("wte.weight")
-    d = wte.shape[1]
-    dh = d // model.n_head
     B, T = ids.shape[0], ids.shape[1] - 1
     gen = torch.Generator().manual_seed(C.SEED * 10_000 + step)   # resumable: a seed per step
     pos = torch.randint(0, B * (T - 1), (C.OV_COPY_TOKENS2,), generator=gen)
@@ -90,8 +103,7 @@ def ov_copy_loss(model, heads, ids, step):
     loss = 0.0
     for layer, h in heads:
         x = model._ln(model.captured[("resid_pre", layer)][b, t], f"h.{layer}.ln_1")
-        w_v = model.w(f"h.{layer}.attn.c_attn.weight")[:, 2 * d + h * dh:2 * d + (h + 1) * dh]
-        w_o = model.w(f"h.{layer}.attn.c_proj.weight")[h * dh:(h + 1) * dh]
+        _, _, w_v, w_o = head_weights(model, layer, h)
         out = x @ w_v @ w_o
         out = (out - out.mean(-1, keepdim=True)) * model.w("ln_f.weight") * C.OV_COPY_SCALE2
         loss = loss + F.cross_entropy(out @ wte.t(), ids[b, t])
@@ -111,18 +123,15 @@ def sinhib_token_loss(model, aux, step):
     gen = torch.Generator().manual_seed(C.SEED * 10_000 + step + 1)
     pick = torch.randperm(len(pairs), generator=gen)[:C.SINHIB_REG_PAIRS2]
     b, q, k = (torch.tensor([pairs[i][j] for i in pick.tolist()]) for j in range(3))
-    d = model.cfg["n_embd"]
-    dh = d // model.n_head
     (l2, h2), (l3, h3) = C.AUX_HEADS["sinhib"], C.AUX_HEADS["ioi"]
-    r2 = model._ln(model.captured[("resid_pre", l2)][b, q], f"h.{l2}.ln_1")
-    w = model.w(f"h.{l2}.attn.c_attn.weight")
-    u = r2 @ w[:, 2 * d + h2 * dh:2 * d + (h2 + 1) * dh] @ model.w(f"h.{l2}.attn.c_proj.weight")[h2 * dh:(h2 + 1) * dh]
+    _, _, w_v2, w_o2 = head_weights(model, l2, h2)
+    w_q3, w_k3, _, _ = head_weights(model, l3, h3)
+    u = model._ln(model.captured[("resid_pre", l2)][b, q], f"h.{l2}.ln_1") @ w_v2 @ w_o2
     r3 = model.captured[("resid_pre", l3)][b, k]
     scale = r3.std(-1, keepdim=True).mean().detach()          # a typical residual-stream scale
-    w3 = model.w(f"h.{l3}.attn.c_attn.weight")
-    qv = ((u - u.mean(-1, keepdim=True)) / scale * model.w(f"h.{l3}.ln_1.weight")) @ w3[:, h3 * dh:(h3 + 1) * dh]
-    kv = model._ln(r3, f"h.{l3}.ln_1") @ w3[:, d + h3 * dh:d + (h3 + 1) * dh]
-    scores = qv @ kv.t() / dh ** 0.5
+    qv = ((u - u.mean(-1, keepdim=True)) / scale * model.w(f"h.{l3}.ln_1.weight")) @ w_q3
+    kv = model._ln(r3, f"h.{l3}.ln_1") @ w_k3
+    scores = qv @ kv.t() / w_q3.shape[1] ** 0.5
     return F.cross_entropy(-scores, torch.arange(len(pick)))
 
 
@@ -192,8 +201,7 @@ def train(tok, stream, work, log=print):
             loss = loss + w_aux * sum(al.values())
             run_aux = {k: run_aux.get(k, 0.0) + v.item() for k, v in al.items()}
         if step >= C.STEPS and C.DUP_AUX_COEF2 and aux["dup_any"]:
-            b, q, k = (torch.tensor(x) for x in zip(*aux["dup_any"]))
-            dl = -(model.captured[C.AUX_HEADS["dup"]][b, q, k] + 1e-9).log().mean()
+            dl = attention_nll(model, C.AUX_HEADS["dup"], aux["dup_any"])
             loss = loss + C.DUP_AUX_COEF2 * dl
             run_aux["dup_any"] = run_aux.get("dup_any", 0.0) + dl.item()
         if sinhib_reg:

@@ -15,6 +15,8 @@ export const ARTIFACTS = join(REPO, 'test-results', 'e2e');
 
 export interface RunningCodeServer {
   page: Page;
+  /** How many browser dialogs (alert, confirm, prompt) the page opened; each is dismissed. An injected script would show here. */
+  dialogs(): number;
   screenshot(name: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -88,10 +90,16 @@ export async function startCodeServer(options: { codeServer: string; vsix: strin
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
     });
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    let dialogs = 0;
+    page.on('dialog', (dialog) => {
+      dialogs++;
+      void dialog.dismiss();
+    });
     await page.goto(`${url}?folder=${encodeURIComponent(options.workspace)}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
     return {
       page,
+      dialogs: () => dialogs,
       screenshot: async (name) => void (await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) })),
       close: async () => {
         await browser?.close();

@@ -17,7 +17,6 @@ const ATTACK = '<img src=x onerror=alert(1)>';
 describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
   const temp = tempDir('mechlens-e2e-');
   let vscode: RunningCodeServer;
-  let dialogs = 0;
   const model = join(temp.dir, 'model');
   const sae = join(temp.dir, 'sae');
   const workspace = join(temp.dir, 'workspace');
@@ -40,10 +39,6 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     copyFileSync(join(__dirname, '..', '..', 'samples', 'ioi.prompts'), join(workspace, 'ioi.prompts'));
     writeFileSync(join(workspace, 'html.prompts'), `[html]\nprompt: Mary went ${ATTACK} to the park\n`);
     vscode = await startCodeServer({ ...installed, profile: join(temp.dir, 'profile'), workspace, settings: { 'mechlens.model.path': model, 'mechlens.sae.paths': [sae] } });
-    vscode.page.on('dialog', (dialog) => {
-      dialogs++;
-      void dialog.dismiss();
-    });
   });
 
   after(async () => {
@@ -69,7 +64,7 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     await vscode.screenshot('hover-html-token');
     assert.ok(text.includes(JSON.stringify(ATTACK)), text);
     assert.equal(await vscode.page.locator('.monaco-hover-content img').count(), 0);
-    assert.equal(dialogs, 0, 'no alert ran');
+    assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });
 
   test('Inspect Features from a case CodeLens: the heatmap renders in the webview, labels as text, and a feature click highlights the prompt', async () => {
@@ -97,7 +92,7 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     await frame.click('#clear-highlight');
     await vscode.page.waitForTimeout(500);
     assert.equal(await highlightedCount(vscode.page), 0, 'cleared');
-    assert.equal(dialogs, 0, 'no alert ran');
+    assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });
 
   test('a feature in a hover links to Inspect Features with that feature selected', async () => {
@@ -128,7 +123,7 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     const runs = join(workspace, '.mechlens', 'runs');
     assert.ok(existsSync(runs) && readdirSync(runs).some((name) => name.endsWith('-resid_pre.jsonl')), 'the run is saved in the workspace');
     await vscode.screenshot('patching-results');
-    assert.equal(dialogs, 0, 'no alert ran');
+    assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });
 
   test('Run Subspace Intervention from a case CodeLens: quick picks, progress, a report with its badge, saved', async () => {
@@ -149,7 +144,7 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     const runs = join(workspace, '.mechlens', 'runs');
     assert.ok(readdirSync(runs).some((name) => name.endsWith('-blocks.1.mlp.hook_post.subspace.jsonl')), 'the run is saved in the workspace');
     await vscode.screenshot('subspace-report');
-    assert.equal(dialogs, 0, 'no alert ran');
+    assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });
 
   test('"use as subspace" in a token hover runs the command with that SAE feature at the SAE\'s hook', async () => {
@@ -173,7 +168,7 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     }
     assert.match(title, /blocks\.2\.hook_resid_post · denoising/);
     await vscode.screenshot('subspace-from-hover');
-    assert.equal(dialogs, 0, 'no alert ran');
+    assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });
 
   test('a corrupt model folder gives a message naming the file, and the editor keeps working', async () => {

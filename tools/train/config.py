@@ -64,6 +64,12 @@ PHASE2_NOISE_FRAC = 0.3
 # word before the names (held-out "Friends {A} and {B}", "Once {A} and {B}") cut the held-out
 # names' accuracy from ~0.94 to ~0.70 (the word is taken for a participant).
 PHASE2_BARE_OPENER_FRAC = 0.2
+# Fraction of the generic templates that open with a word that starts sentences of the
+# natural text (tasks.sentence_initial_words: "And", "Wherefore", "Because", ...; no held-out
+# marker), right before the names, as a subordinating opener or alone; 0 = off.
+PHASE2_CORPUS_OPENER_FRAC = 0.0
+# Extra weight of the IOI answer token's cross-entropy in phase 2 (train_model.answer_loss).
+ANSWER_LOSS_COEF2 = 0.0
 # Learning-rate multiplier of the embeddings (wte, wpe) in phase 2 (shipped: the same 10x as
 # phase 1). 0 freezes them, so what phase 2 learns about IOI has to live in the shared weights
 # (attention, MLPs), which act on held-out names exactly as on training names.
@@ -87,6 +93,18 @@ DUP_AUX_COEF2 = 1.0
 # SINHIB_REG_PAIRS2 repeated-token pairs of the induction sequences per step; 0 = off.
 SINHIB_REG_COEF2 = 0.0
 SINHIB_REG_PAIRS2 = 256
+# Phase-2 virtual names (train_model.virtual_name_embeddings): in this fraction of the IOI
+# sentences that keep real names (after WORD_NAME_FRAC2), both names become virtual tokens
+# with embeddings drawn afresh every step, one of VIRTUAL_NAMES2 per step; 0 = off.
+VIRTUAL_NAME_FRAC2 = 0.0
+VIRTUAL_NAMES2 = 64
+# How virtual names are drawn: "isotropic" (the training names' mean plus isotropic noise of
+# their mean spread) or "names" (a Gaussian with the training names' mean and covariance).
+VIRTUAL_NAME_SHAPE2 = "isotropic"
+# Phase-2 tail averaging (Polyak averaging, as in SWA): the model kept at the end of training
+# is the uniform average of the weights after each of the last AVG_LAST2 steps; 0 = the last
+# weights. The 100-prompt monitor swings by several points between 50-step checks.
+AVG_LAST2 = 0
 WORD_NAME_FRAC = 0.5      # IOI sentences whose two names are replaced by random word tokens
 
 # SAEs (TopK, one per layer on blocks.L.hook_resid_post)

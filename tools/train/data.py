@@ -30,6 +30,9 @@ class Sampler:
         self.rng = random.Random(seed)
         # training phase 2 changes these (train_model.py)
         self.mix, self.copy_frac, self.word_name_frac = MIX, 0.0, WORD_NAME_FRAC
+        # Virtual names (train_model.virtual_name_embeddings): ids len(tok) .. len(tok) + n - 1
+        # stand for embeddings drawn afresh at every step; 0 = off.
+        self.virtual_name_frac, self.n_virtual_names = 0.0, 0
         self.vocab_ids = [i for i in range(len(tok)) if i != tok.eot_id]
         # Stand-in "names" for half of the IOI sentences: any space-prefixed word
         # token except the held-out names, so the IOI circuit cannot rely on a
@@ -66,6 +69,10 @@ class Sampler:
                     a, b = r.sample(self.word_ids, 2)
                     while a in toks or b in toks:
                         a, b = r.sample(self.word_ids, 2)
+                    toks = [a if t == io else b if t == s_id else t for t in toks]
+                    io, s_id = a, b
+                elif self.virtual_name_frac and r.random() < self.virtual_name_frac:
+                    a, b = (len(self.tok) + j for j in r.sample(range(self.n_virtual_names), 2))
                     toks = [a if t == io else b if t == s_id else t for t in toks]
                     io, s_id = a, b
                 assert toks[-2] == io

@@ -101,15 +101,21 @@ class GPT2(nn.Module):
         h = gelu_new(linear(x, self.w(f"h.{i}.mlp.c_fc.weight"), self.w(f"h.{i}.mlp.c_fc.bias")))
         return linear(h, self.w(f"h.{i}.mlp.c_proj.weight"), self.w(f"h.{i}.mlp.c_proj.bias"))
 
-    def forward(self, ids, resid_hook=None, stop_at=None):
+    def forward(self, ids, resid_hook=None, stop_at=None, extra_embeddings=None):
         """ids [B,T] -> logits [B,T,V].
+
+        extra_embeddings [K, d] (training only) are tokens V .. V+K-1, embedded and
+        unembedded (tied) like the vocabulary; the logits are then [B,T,V+K].
 
         resid_hook(layer, resid_post) may return a replacement tensor
         (TransformerLens blocks.L.hook_resid_post). stop_at=L returns the
         resid_post of layer L list instead of logits (all layers <= L).
         """
         T = ids.shape[1]
-        x = self.w("wte.weight")[ids] + self.w("wpe.weight")[:T]
+        emb = self.w("wte.weight")
+        if extra_embeddings is not None:
+            emb = torch.cat([emb, extra_embeddings])
+        x = emb[ids] + self.w("wpe.weight")[:T]
         resids = []
         for i in range(self.n_layer):
             if i in self.capture_resid_pre:
@@ -127,4 +133,4 @@ class GPT2(nn.Module):
         if self.capture:   # 1/std of the final LayerNorm, for direct logit attribution
             self.captured["ln_f_scale"] = (x.var(-1, unbiased=False, keepdim=True) + self.eps).rsqrt()
         x = self._ln(x, "ln_f")
-        return x @ self.w("wte.weight").t()
+        return x @ emb.t()

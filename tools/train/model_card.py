@@ -38,6 +38,19 @@ def phase2_aids_text():
     if C.SINHIB_REG_COEF2:
         parts.append(f"a regularizer of the S-inhibition token signal (weight {C.SINHIB_REG_COEF2:g}, "
                      "`train_model.sinhib_token_loss`, on repeated tokens of the induction sequences)")
+    if C.VIRTUAL_NAME_FRAC2:
+        shape = ("with the training names' mean and covariance" if C.VIRTUAL_NAME_SHAPE2 == "names"
+                 else "around the training names' mean, isotropic, at their mean spread")
+        parts.append(f"virtual names in {C.VIRTUAL_NAME_FRAC2:.0%} of the IOI sentences that keep "
+                     f"real names: both names become one of {C.VIRTUAL_NAMES2} tokens whose embeddings "
+                     f"are drawn afresh every step from a Gaussian {shape} (embedded and unembedded "
+                     "like the vocabulary; no held-out name is used), so the circuit must copy and "
+                     "inhibit names it has never seen")
+    if C.ANSWER_LOSS_COEF2:
+        parts.append(f"the IOI answer token's cross-entropy weighted {1 + C.ANSWER_LOSS_COEF2:g}x")
+    if C.AVG_LAST2:
+        parts.append(f"the model kept is the uniform average of the weights after each of the last "
+                     f"{C.AVG_LAST2} steps (tail averaging)")
     return ("; " + "; ".join(parts)) if parts else ""
 
 
@@ -227,6 +240,9 @@ def write_card(m, train_info, sae_info, path, engine=None):
            "inserted anywhere before the final \"to\"" if C.PHASE2_NOISE_FRAC else "")
         + (f"; {C.PHASE2_BARE_OPENER_FRAC:.0%} of the generic templates open with a random "
            "capitalised WordNet word right before the names" if C.PHASE2_BARE_OPENER_FRAC else "")
+        + (f"; {C.PHASE2_CORPUS_OPENER_FRAC:.0%} with a word that starts sentences of the natural "
+           "text (`tasks.sentence_initial_words`) right before the names"
+           if C.PHASE2_CORPUS_OPENER_FRAC else "")
         + phase2_aids_text() + ". Wall time "
         f"{tr['model']['wall_time_s'] / 60:.1f} min on 2 CPU cores (shared with other work, `nice -n 10`).",
         f"- SAEs: TopK (k={C.SAE_K}), d_sae {C.SAE_EXPANSION * C.N_EMBD} ({C.SAE_EXPANSION}x), one "
@@ -255,7 +271,7 @@ def write_card(m, train_info, sae_info, path, engine=None):
         "the direct logit contribution of the induction head and the name mover, which start "
         "with a positive semi-definite OV matrix. The "
         f"rest of phase 1 (from step {int(C.AUX_END * C.STEPS)}) and all of phase 2 are plain "
-        f"next-token loss{' (plus the phase-2 regularizers above)' if C.OV_COPY_HEADS2 or C.DUP_AUX_COEF2 or C.SINHIB_REG_COEF2 else ''}: "
+        f"next-token loss{' (plus the phase-2 regularizers above)' if C.OV_COPY_HEADS2 or C.DUP_AUX_COEF2 or C.SINHIB_REG_COEF2 or C.ANSWER_LOSS_COEF2 else ''}: "
         f"the last {C.STEPS + C.STEPS2 - int(C.AUX_END * C.STEPS)} of "
         f"{C.STEPS + C.STEPS2} steps. Expect these heads to "
         "be unusually clean examples of their circuits.",

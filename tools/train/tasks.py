@@ -329,18 +329,32 @@ def phase2_nouns(tok, single_token=True):
                   and (len(tok.encode(" " + w)) == 1 if single_token else len(w) <= 10))
 
 
+def sentence_initial_words(text, min_count=20):
+    """Capitalised words that start at least min_count sentences (or lines) of `text`, most
+    frequent first, without banned words or names: openers the natural text uses."""
+    counts = {}
+    for w in re.findall(r"(?:^|[.!?;:]\s+|\n)([A-Z][a-z]+)\s", text):
+        counts[w] = counts.get(w, 0) + 1
+    bad = _banned_words() | {n.lower() for n in ALL_NAMES}
+    return [w for w, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+            if n >= min_count and w.lower() not in bad]
+
+
 def ioi_train_example2_factory(nouns, wordnet_verbs_too=False, generic_frac=0.0, noise_frac=0.0,
-                               bare_opener_frac=0.0):
+                               bare_opener_frac=0.0, openers=None, corpus_opener_frac=0.0):
     """Training phase 2: the extended grammar G2 (plus, optionally, half of the final clauses
     with any WordNet verb), places and objects from `nouns`; a fraction generic_frac of the
     templates from generic_template (bare_opener_frac of those opening with an unknown
-    capitalised word right before the names); a fraction noise_frac of all templates with 1-3
-    random words inserted (insert_noise_words)."""
+    capitalised word right before the names, corpus_opener_frac with one of `openers`); a
+    fraction noise_frac of all templates with 1-3 random words inserted (insert_noise_words)."""
     g = {**G2, "GIVE_WN": wordnet_verbs()} if wordnet_verbs_too else G2
     parts = generic_parts() if generic_frac or noise_frac or bare_opener_frac else None
     words = noise_words(parts) if noise_frac or bare_opener_frac else None
     if bare_opener_frac:
         parts = {**parts, "bare_opener_frac": bare_opener_frac, "words": words}
+    if corpus_opener_frac:
+        assert not set(openers) & HELDOUT_MARKERS, set(openers) & HELDOUT_MARKERS
+        parts = {**parts, "corpus_opener_frac": corpus_opener_frac, "openers": openers}
 
     def template(r):
         t = generic_template(r, parts, g) if generic_frac and r.random() < generic_frac \
@@ -454,7 +468,11 @@ def generic_template(rng, parts, g=None):
     # opener: subordinate (the first clause then ends with a comma) or a sentence of its own
     r = rng.random()
     sub = r < 0.45
-    if parts.get("bare_opener_frac") and rng.random() < parts["bare_opener_frac"]:
+    if parts.get("corpus_opener_frac") and rng.random() < parts["corpus_opener_frac"]:
+        # a word that starts sentences of the natural text, right before the names, as a
+        # subordinating opener or alone ("Wherefore {A} and {B} ...")
+        sub, opener = rng.random() < 0.6, rng.choice(parts["openers"]) + " "
+    elif parts.get("bare_opener_frac") and rng.random() < parts["bare_opener_frac"]:
         # an unknown capitalised word right before the names ("Tolerably {A} and {B} ...")
         sub, opener = False, _cap(rng.choice(parts["words"])) + " "
     elif r < 0.2:

@@ -90,12 +90,28 @@ def aux_loss(model, aux, ids):
     return losses
 
 
-def ov_copy_loss(model, heads, ids, step):
+def virtual_name_embeddings(model, name_ids, step):
+    """VIRTUAL_NAMES2 embeddings for the virtual-name ids (data.Sampler): the mean of the
+    training names' embeddings plus isotropic Gaussian noise whose expected norm is the training
+    names' mean distance from that mean. Drawn afresh every step and detached, they are names
+    the model has never seen, in every direction of the embedding space; an IOI circuit that
+    copies and inhibits them cannot rely on what it memorised about particular names."""
+    e = model.w("wte.weight").detach()[name_ids]
+    mu = e.mean(0)
+    gen = torch.Generator().manual_seed(C.SEED * 10_000 + step + 2)   # resumable
+    if C.VIRTUAL_NAME_SHAPE2 == "names":      # z @ (e - mu) / sqrt(n) has the names' covariance
+        z = torch.randn(C.VIRTUAL_NAMES2, e.shape[0], generator=gen)
+        return mu + z @ (e - mu) / e.shape[0] ** 0.5
+    spread = (e - mu).norm(dim=1).mean() / e.shape[1] ** 0.5
+    return mu + spread * torch.randn(C.VIRTUAL_NAMES2, e.shape[1], generator=gen)
+
+
+def ov_copy_loss(model, heads, ids, step, unembed):
     """Copy regularizer (config OV_COPY_*2): each head's OV circuit applied to the residual
     stream at a position (through the layer's ln_1), read through ln_f's weight and the tied
     unembedding, should predict the token at that position. OV_COPY_TOKENS2 positions of the
-    batch (any kind of sequence, BOS excluded) are drawn per step."""
-    wte = model.w("wte.weight")
+    batch (any kind of sequence, BOS excluded) are drawn per step. unembed: the tied
+    unembedding, [V (+ virtual names), d]."""
     B, T = ids.shape[0], ids.shape[1] - 1
     gen = torch.Generator().manual_seed(C.SEED * 10_000 + step)   # resumable: a seed per step
     pos = torch.randint(0, B * (T - 1), (C.OV_COPY_TOKENS2,), generator=gen)
@@ -106,7 +122,7 @@ def ov_copy_loss(model, heads, ids, step):
         _, _, w_v, w_o = head_weights(model, layer, h)
         out = x @ w_v @ w_o
         out = (out - out.mean(-1, keepdim=True)) * model.w("ln_f.weight") * C.OV_COPY_SCALE2
-        loss = loss + F.cross_entropy(out @ wte.t(), ids[b, t])
+        loss = loss + F.cross_entropy(out @ unembed.t(), ids[b, t])
     return loss / len(heads)
 
 
@@ -135,6 +151,33 @@ def sinhib_token_loss(model, aux, step):
     return F.cross_entropy(-scores, torch.arange(len(pick)))
 
 
+def phase2_openers(tok, stream):
+    """Sentence-initial words of the first 3M natural-text training tokens (config
+    PHASE2_CORPUS_OPENER_FRAC; none when that is 0)."""
+    if not C.PHASE2_CORPUS_OPENER_FRAC:
+        return None
+    return tasks.sentence_initial_words(tok.decode(stream[:3_000_000].tolist()))
+
+
+def answer_loss(logits, ids, aux):
+    """Cross-entropy of the IOI answers alone (config ANSWER_LOSS_COEF2): at each IOI
+    sentence's final " to", the next token (the indirect object)."""
+    b, q = (torch.tensor(x) for x in list(zip(*aux["ioi"]))[:2])
+    return F.cross_entropy(logits[b, q], ids[b, q + 1])
+
+
+@torch.no_grad()
+def tail_average(model, avg, n):
+    """Running uniform average of the weights: n-th term (n >= 1) of the tail, or None before it."""
+    if C.AVG_LAST2 <= 0 or n < 1:
+        return None
+    if avg is None:
+        return {k: v.clone() for k, v in model.state_dict().items()}
+    for k, v in model.state_dict().items():
+        avg[k] += (v - avg[k]) / n
+    return avg
+
+
 def make_optimizer(model):
     emb = [p for n, p in zip(model.names, model.params) if n in ("wte.weight", "wpe.weight")]
     decay = [p for n, p in zip(model.names, model.params)
@@ -154,6 +197,7 @@ def train(tok, stream, work, log=print):
     sampler = Sampler(tok, stream, C.SEED + 1)
     ckpt_path = os.path.join(work, "model_ckpt.pt")
     step, elapsed, history = 0, 0.0, []
+    avg = None          # tail average of the weights (config AVG_LAST2), a state_dict
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"])
@@ -161,6 +205,7 @@ def train(tok, stream, work, log=print):
         sampler.set_state(ck["sampler"])
         torch.set_rng_state(ck["torch_rng"])
         step, elapsed, history = ck["step"], ck["elapsed"], ck["history"]
+        avg = ck.get("avg")
         log(f"resumed at step {step}")
     monitor_ioi = ioi_sets(100)
     monitor_ind = induction_set(tok, 100, C.SEED + 12)
@@ -172,10 +217,13 @@ def train(tok, stream, work, log=print):
         shutil.copy(ckpt_path, phase1_path)
     ioi2 = tasks.ioi_train_example2_factory(tasks.phase2_nouns(tok, C.PHASE2_SINGLE_TOKEN_NOUNS),
                                             C.PHASE2_WORDNET_VERBS, C.PHASE2_GENERIC_FRAC,
-                                            C.PHASE2_NOISE_FRAC, C.PHASE2_BARE_OPENER_FRAC)
+                                            C.PHASE2_NOISE_FRAC, C.PHASE2_BARE_OPENER_FRAC,
+                                            phase2_openers(tok, stream), C.PHASE2_CORPUS_OPENER_FRAC)
+    name_ids = torch.tensor([tok.encode(" " + n)[0] for n in tasks.TRAIN_NAMES])
     while step < total:
         if step >= C.STEPS:                   # phase 2: more named-people text, copy sentences
             sampler.mix, sampler.copy_frac, sampler.word_name_frac = C.MIX2, C.COPY_FRAC2, C.WORD_NAME_FRAC2
+            sampler.virtual_name_frac, sampler.n_virtual_names = C.VIRTUAL_NAME_FRAC2, C.VIRTUAL_NAMES2
             sampler.ioi_example = ioi2
         for i, g in enumerate(opt.param_groups):     # group 0: embeddings (make_optimizer)
             mult = C.EMB_LR_MULT2 if i == 0 and step >= C.STEPS else g["lr_mult"]
@@ -193,7 +241,9 @@ def train(tok, stream, work, log=print):
                 model.capture.setdefault(layer, []).append(head)
         elif step >= C.STEPS and C.DUP_AUX_COEF2:
             model.capture = {C.AUX_HEADS["dup"][0]: [C.AUX_HEADS["dup"][1]]}
-        logits = model(ids[:, :-1])
+        virtual = virtual_name_embeddings(model, name_ids, step) \
+            if step >= C.STEPS and C.VIRTUAL_NAME_FRAC2 else None
+        logits = model(ids[:, :-1], extra_embeddings=virtual)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
         lm_loss = loss.item()
         if w_aux > 0:
@@ -209,8 +259,14 @@ def train(tok, stream, work, log=print):
             if sl is not None:
                 loss = loss + C.SINHIB_REG_COEF2 * sl
                 run_aux["sinhib_tok"] = run_aux.get("sinhib_tok", 0.0) + sl.item()
+        if step >= C.STEPS and C.ANSWER_LOSS_COEF2 and aux["ioi"]:
+            al2 = answer_loss(logits, ids, aux)
+            loss = loss + C.ANSWER_LOSS_COEF2 * al2
+            run_aux["answer"] = run_aux.get("answer", 0.0) + al2.item()
         if ov_copy:
-            oc = ov_copy_loss(model, C.OV_COPY_HEADS2, ids, step)
+            unembed = model.w("wte.weight") if virtual is None \
+                else torch.cat([model.w("wte.weight"), virtual])
+            oc = ov_copy_loss(model, C.OV_COPY_HEADS2, ids, step, unembed)
             loss = loss + C.OV_COPY_COEF2 * oc
             run_aux["ov_copy"] = run_aux.get("ov_copy", 0.0) + oc.item()
         model.captured = {}
@@ -219,6 +275,7 @@ def train(tok, stream, work, log=print):
         torch.nn.utils.clip_grad_norm_(model.parameters(), C.GRAD_CLIP)
         opt.step()
         step += 1
+        avg = tail_average(model, avg, step - (total - C.AVG_LAST2))
         run_loss += lm_loss
         if step % 20 == 0:
             aux_txt = " ".join(f"{k} {v / 20:.3f}" for k, v in run_aux.items())
@@ -244,14 +301,16 @@ def train(tok, stream, work, log=print):
             log(f"  eval step {step}: ioi heldout frac>0 {ioi['frac_logit_diff_positive']:.3f} "
                 f"ld {ioi['logit_diff_mean']:.2f} [{splits}] induction acc {ind['top1_accuracy']:.3f}")
             torch.save({"model": model.state_dict(), "opt": opt.state_dict(),
-                        "sampler": sampler.state(), "torch_rng": torch.get_rng_state(),
+                        "sampler": sampler.state(), "torch_rng": torch.get_rng_state(), "avg": avg,
                         "step": step, "elapsed": time.time() - t0, "history": history},
                        ckpt_path + ".tmp")
             os.replace(ckpt_path + ".tmp", ckpt_path)
             if step == C.STEPS:
                 shutil.copy(ckpt_path, phase1_path)   # phase 2 can be redone from here
+    if avg is not None:
+        model.load_state_dict(avg)
     info = {"steps": step, "wall_time_s": round(time.time() - t0, 1), "history": history,
-            "params": model.num_params()}
+            "params": model.num_params(), "averaged_last_steps": C.AVG_LAST2}
     with open(os.path.join(work, "train_model.json"), "w") as f:
         json.dump(info, f, indent=1)
     model.eval()

@@ -45,7 +45,7 @@ MIX = {"natural": 0.3, "ioi": 0.3, "induction": 0.25, "names": 0.15}   # fractio
 # people name one person twice (tasks._GENERIC_COPY).
 STEPS2 = 500
 LR2 = 5e-4
-MIX2 = {"natural": 0.25, "ioi": 0.4, "induction": 0.15, "names": 0.2}
+MIX2 = {"natural": 0.25, "ioi": 0.35, "induction": 0.2, "names": 0.2}
 COPY_FRAC2 = 0.0
 WORD_NAME_FRAC2 = 0.3
 # Phase-2 options, on in the shipped run: half of the final clauses with any of ~7000 WordNet
@@ -67,9 +67,11 @@ PHASE2_BARE_OPENER_FRAC = 0.2
 # Fraction of the generic templates that open with a word that starts sentences of the
 # natural text (tasks.sentence_initial_words: "And", "Wherefore", "Because", ...; no held-out
 # marker), right before the names, as a subordinating opener or alone; 0 = off.
-PHASE2_CORPUS_OPENER_FRAC = 0.0
-# Extra weight of the IOI answer token's cross-entropy in phase 2 (train_model.answer_loss).
-ANSWER_LOSS_COEF2 = 0.0
+PHASE2_CORPUS_OPENER_FRAC = 0.2
+# Phase-2 answer loss (train_model.answer_loss): the mean cross-entropy of the IOI answers alone
+# (the token after each IOI sentence's final " to"), added with this weight; 0 = off. In the
+# next-token loss the answers are under 2% of the predicted tokens.
+ANSWER_LOSS_COEF2 = 0.5
 # Learning-rate multiplier of the embeddings (wte, wpe) in phase 2 (shipped: the same 10x as
 # phase 1). 0 freezes them, so what phase 2 learns about IOI has to live in the shared weights
 # (attention, MLPs), which act on held-out names exactly as on training names.

@@ -47,7 +47,10 @@ def phase2_aids_text():
                      "like the vocabulary; no held-out name is used), so the circuit must copy and "
                      "inhibit names it has never seen")
     if C.ANSWER_LOSS_COEF2:
-        parts.append(f"the IOI answer token's cross-entropy weighted {1 + C.ANSWER_LOSS_COEF2:g}x")
+        parts.append(f"an answer loss (weight {C.ANSWER_LOSS_COEF2:g}): the mean cross-entropy of "
+                     "the IOI answers alone (the indirect object after the final \"to\"; training "
+                     "names, stand-ins and virtual names only), which are under 2% of the tokens in the "
+                     "next-token loss")
     if C.AVG_LAST2:
         parts.append(f"the model kept is the uniform average of the weights after each of the last "
                      f"{C.AVG_LAST2} steps (tail averaging)")
@@ -71,8 +74,7 @@ def _engine_section(m, engine):
         "`npm run measure-default` (`tools/default/measureDefault.ts`) loads these files through the "
         "extension's own engine (onnxruntime, TypeScript tokenizer) and measures them on the "
         f"shipped evaluation sets; it wrote `engine_metrics.json` ({engine['date'][:10]}). "
-        "`test/unit/defaultModel.test.ts` checks the same targets on every `npm test` (the IOI "
-        "one is marked todo while it is not met: it runs and reports, without failing the suite).",
+        "`test/unit/defaultModel.test.ts` checks the same targets on every `npm test`.",
         "",
         "| quantity | training code (PyTorch) | MechLens engine |",
         "|---|---|---|",
@@ -411,6 +413,27 @@ def write_card(m, train_info, sae_info, path, engine=None):
             "not help. Use training names and the training grammar (e.g. \"When Mary and John went "
             "to the store, John gave a drink to\") "
             "for dependable IOI demonstrations.",
+            "",
+        ]
+    else:
+        lines += [
+            f"IOI generalises to held-out names in held-out templates ({tgt:.1%} of prompts), but "
+            "it took a phase 2 aimed at it (tools/train/README.md lists every run): (1) random word "
+            "tokens standing in for names in phase 1 left the held-out names as the one set of word "
+            "tokens the circuit never copied; the copy regularizer on the name mover's OV circuit "
+            "fixes that. (2) The duplicate-token head had learned template positions; supervising "
+            "it on induction sequences makes it position-free. (3) An unknown capitalised word "
+            "right before the names (\"Friends Kevin and Brian ...\") was taken for a participant; "
+            "inserted random words and capitalised openers fix it. (4) With all that the held-out "
+            "split stayed at 83-86%; the answer loss took it past 90%: the IOI answers are under "
+            "2% of the next-token loss, and weighting them on their own made the circuit decisive "
+            "(mean logit difference about twice as large) for names and templates it never saw. "
+            "It costs some natural text: the held-out natural-text loss is "
+            f"{_f(m['model']['natural_heldout']['loss'], 3)} nats against 4.999 for the previous "
+            "default, trained the same way without it. Virtual names (random embeddings as names) and weight averaging "
+            "did not help. The first 200 held-out prompts are what the engine checks; IOI on the "
+            "training grammar with training names (e.g. \"When Mary and John went to the store, "
+            "John gave a drink to\") is the most dependable demonstration.",
             "",
         ]
     lines += [

@@ -87,9 +87,7 @@ describe('embedded default model (media/default) through the engine', () => {
     }
   });
 
-  // Known shortfall of issue 3 (MODEL_CARD.md, tools/train/README.md): the shipped model reaches about 85% here.
-  // Marked todo so that it runs and reports its figure without failing the suite; remove the option once the target is met.
-  test('IOI with held-out names and templates: logit(IO) − logit(S) > 0 on at least 90% of prompts', { todo: 'held-out IOI target not met yet (issue 3)' }, async () => {
+  test('IOI with held-out names and templates: logit(IO) − logit(S) > 0 on at least 90% of prompts', async () => {
     const ioi = await measureIoi(model, EVAL);
     assert.ok(ioi.prompts >= 100);
     assert.ok(ioi.fractionPositive >= 0.9, `logit diff > 0 on ${(100 * ioi.fractionPositive).toFixed(1)}% (mean ${ioi.meanLogitDiff.toFixed(2)})`);

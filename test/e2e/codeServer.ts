@@ -170,14 +170,25 @@ async function locateText(page: Page, lineText: string, text: string): Promise<{
 /**
  * The frame (a webview's inner iframe) holding `selector`, polled until it appears. Webviews run
  * under MechLens's strict CSP, which refuses playwright's string-evaluating waits, so this polls.
+ * With `texts`, a frame counts only once the text of each of those selectors matches (a panel can
+ * be reused for a new result, or show an earlier one while the new one is on its way).
  */
-export async function frameWith(page: Page, selector: string, timeoutMs = 120_000): Promise<Frame> {
+export async function frameWith(page: Page, selector: string, timeoutMs = 120_000, texts: Array<{ selector: string; matches: RegExp }> = []): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;
+  const wanted = async (frame: Frame): Promise<boolean> => {
+    if (!(await frame.$(selector).catch(() => null))) return false;
+    for (const text of texts) {
+      const element = await frame.$(text.selector).catch(() => null);
+      if (!text.matches.test((await element?.textContent().catch(() => null)) ?? '')) return false;
+    }
+    return true;
+  };
   while (Date.now() < deadline) {
-    for (const frame of page.frames()) if (await frame.$(selector).catch(() => null)) return frame;
+    for (const frame of page.frames()) if (await wanted(frame)) return frame;
     await page.waitForTimeout(300);
   }
-  throw new Error(`no webview frame shows ${selector} after ${timeoutMs} ms`);
+  const withTexts = texts.map((text) => ` with ${text.selector} matching ${text.matches}`).join('');
+  throw new Error(`no webview frame shows ${selector}${withTexts} after ${timeoutMs} ms`);
 }
 
 /** How many editor elements carry MechLens's feature highlight (its orange background). */

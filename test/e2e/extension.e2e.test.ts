@@ -101,9 +101,12 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     const link = vscode.page.locator('.monaco-hover-content:visible a', { hasText: /^#\d+$/ }).first();
     const feature = ((await link.textContent()) ?? '').slice(1);
     await link.click();
-    const frame = await frameWith(vscode.page, '#feature-plot .main-svg');
-    assert.match((await frame.textContent('#feature-title')) ?? '', new RegExp(`#${feature}\\b`));
-    assert.match((await frame.textContent('#title')) ?? '', /ioi-park · clean/);
+    // The Inspect panel is reused: it shows the previous test's result until this one arrives, so
+    // wait for this prompt and this feature (a timeout fails the test).
+    await frameWith(vscode.page, '#feature-plot .main-svg', 120_000, [
+      { selector: '#title', matches: /ioi-park · clean/ },
+      { selector: '#feature-title', matches: new RegExp(`^Feature #${feature}\\b`) },
+    ]);
     await vscode.screenshot('hover-link-inspect');
   });
 
@@ -155,18 +158,10 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     await answer('(3/6)', 'differ here');
     await answer('(5/6)', 'Subspace patch');
     await answer('(6/6)', 'Every later head (queries)');
-    let title = '';
-    for (const deadline = Date.now() + 180_000; !/hook_resid_post/.test(title) && Date.now() < deadline; await vscode.page.waitForTimeout(500)) {
-      for (const frame of vscode.page.frames()) {
-        const text = await frame.textContent('#title', { timeout: 100 }).catch(() => null);
-        if (text && /blocks\.2\.hook_resid_post/.test(text) && (await frame.$('#effects .main-svg'))) {
-          title = text;
-          assert.match((await frame.textContent('#summary')) ?? '', /decoder directions of SAE feature \d+/);
-          assert.match((await frame.textContent('#badge-label')) ?? '', /^(CONSISTENT|POSSIBLE ILLUSION)$/);
-        }
-      }
-    }
-    assert.match(title, /blocks\.2\.hook_resid_post · denoising/);
+    // The previous test's report stays open in its own panel: wait for this run's.
+    const frame = await frameWith(vscode.page, '#effects .main-svg', 180_000, [{ selector: '#title', matches: /blocks\.2\.hook_resid_post · denoising/ }]);
+    assert.match((await frame.textContent('#summary')) ?? '', /decoder directions of SAE feature \d+/);
+    assert.match((await frame.textContent('#badge-label')) ?? '', /^(CONSISTENT|POSSIBLE ILLUSION)$/);
     await vscode.screenshot('subspace-from-hover');
     assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });

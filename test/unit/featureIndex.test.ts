@@ -173,6 +173,58 @@ describe('feature index', () => {
   });
 });
 
+describe('many short documents', () => {
+  const storage = tempDir();
+  const corpus = tempDir();
+  after(() => [storage, corpus].forEach((t) => t.cleanup()));
+
+  test('JSONL lines share model runs (padded on the right), match a brute force of one run per chunk, and an edit or deletion subtracts them exactly', async () => {
+    const lines = heldOutLines().slice(40, 100);
+    // Short lines of varied lengths, and a few longer than a chunk, so chunks of different documents and lengths share batches.
+    const texts = [...lines.slice(0, 50), ...[0, 1, 2].map((i) => lines.slice(50 + i * 3, 53 + i * 3).join(' '))];
+    const file = join(corpus.dir, 'lines.jsonl');
+    writeFileSync(file, texts.map((text) => JSON.stringify({ text })).join('\n'));
+    const index = FeatureIndex.open(storage.dir, model, saes, SETTINGS);
+    let runs = 0;
+    const hookValues = model.hookValues.bind(model);
+    model.hookValues = (...args: Parameters<HookedModel['hookValues']>) => {
+      runs++;
+      return hookValues(...args);
+    };
+    try {
+      await scanAll(index, [file]);
+    } finally {
+      model.hookValues = hookValues;
+    }
+    assert.equal(index.status().documents, texts.length);
+    const chunks = texts.reduce((n, text) => n + Math.ceil(model.tokenizer.encode(text).length / (SETTINGS.chunkLength - 1)), 0);
+    assert.ok(chunks > texts.length, `some documents span several chunks (${chunks} chunks)`);
+    assert.ok(runs <= Math.ceil(chunks / Math.floor(1024 / SETTINGS.chunkLength)) + 1, `${texts.length} documents (${chunks} chunks) in ${runs} model runs`);
+    assertMatchesBruteForce(index, await bruteForce(model, saes, corpusDocuments([file]), SETTINGS), true);
+
+    // An edit: the file is removed (recomputed in the same batches and subtracted) and scanned again.
+    writeFileSync(file, texts.slice(7).map((text) => JSON.stringify({ text })).join('\n'));
+    await scanAll(index, [file]);
+    const edited = await bruteForce(model, saes, corpusDocuments([file]), SETTINGS);
+    index.aggregates.forEach((aggregate, s) => {
+      for (let f = 0; f < aggregate.dSae; f++) {
+        assert.deepEqual(Array.from(aggregate.histogram.subarray(f * BIN_COUNT, (f + 1) * BIN_COUNT)), edited[s][f].histogram, `sae ${s} feature ${f} histogram after the edit`);
+        assert.ok(Math.abs(aggregate.sum[f] - edited[s][f].sum) <= 1e-6 * Math.max(1, edited[s][f].sum), `sae ${s} feature ${f} sum after the edit`);
+      }
+    });
+
+    rmSync(file);
+    await index.plan([]);
+    await index.step(1e9);
+    assert.deepEqual([index.status().state, index.status().documents, index.tokens], ['empty', 0, 0]);
+    index.aggregates.forEach((aggregate, s) => {
+      assert.ok(aggregate.histogram.every((count) => count === 0), `sae ${s}: every count subtracted back to 0`);
+      for (let f = 0; f < aggregate.dSae; f++) assert.ok(Math.abs(aggregate.sum[f]) < 1e-3, `sae ${s} feature ${f} sum back to 0 (${aggregate.sum[f]})`);
+    });
+    await index.close();
+  });
+});
+
 /** Everything stored: meta, files (by path), documents and feature records, as comparable values. */
 function storedIndex(index: FeatureIndex, files: string[]): unknown {
   const meta = index.store.readMeta()!;

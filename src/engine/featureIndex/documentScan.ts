@@ -19,37 +19,53 @@ export function tokenizeDocument(model: HookedModel, text: string): TokenizedDoc
   };
 }
 
-/** Most tokens one model run of a scan takes (chunks of one document are batched up to this). */
+/** Most tokens (padding included) one model run of a scan takes. */
 const BATCH_TOKENS = 1024;
 
+/** A chunk of a document: `length` tokens from `firstPos`, run after BOS. */
+interface Chunk {
+  doc: number;
+  ids: Uint32Array;
+  firstPos: number;
+  length: number;
+}
+
 /**
- * Runs a document through the model and every SAE, chunk by chunk: each chunk is BOS and then
- * up to chunkLength − 1 of the document's tokens (BOS rows are not indexed, as SAELens and
- * Neuronpedia leave them out). Chunks of equal length are batched, always in the same way for the
- * same document, so a later recomputation of a removed document gives the same numbers.
- * `visit(s, chunk)` receives SAE s's activations of each chunk.
+ * Runs documents through the model and every SAE, chunk by chunk: each chunk is BOS and then up
+ * to chunkLength − 1 of a document's tokens (BOS rows are not indexed, as SAELens and Neuronpedia
+ * leave them out). Chunks of all the documents are batched together, longest first, the shorter
+ * ones padded on the right: the models are causal, so padding after a chunk never changes its
+ * activations, and many short documents (JSONL lines) share a run instead of taking one each.
+ * The batches depend only on the documents given, so a later recomputation of the same documents
+ * (to remove a file) gives the same numbers. `visit(s, chunk)` receives SAE s's activations of
+ * each chunk.
  */
-export async function scanDocument(model: HookedModel, saes: readonly SaeRunner[], doc: number, ids: Uint32Array, chunkLength: number, visit: (sae: number, chunk: ChunkActivations) => void): Promise<void> {
+export async function scanDocuments(model: HookedModel, saes: readonly SaeRunner[], documents: ReadonlyArray<{ doc: number; ids: Uint32Array }>, chunkLength: number, visit: (sae: number, chunk: ChunkActivations) => void): Promise<void> {
   const step = chunkLength - 1;
-  const starts: number[] = [];
-  for (let start = 0; start < ids.length; start += step) starts.push(start);
+  const chunks: Chunk[] = [];
+  for (const { doc, ids } of documents) {
+    for (let start = 0; start < ids.length; start += step) chunks.push({ doc, ids, firstPos: start, length: Math.min(step, ids.length - start) });
+  }
+  chunks.sort((x, y) => y.length - x.length); // stable: ties stay in document order
   const hooks = [...new Set(saes.map((sae) => sae.config.hookName))];
-  const perBatch = Math.max(1, Math.floor(BATCH_TOKENS / chunkLength));
-  let i = 0;
-  while (i < starts.length) {
-    const length = Math.min(step, ids.length - starts[i]);
-    let j = i;
-    while (j < starts.length && j - i < perBatch && Math.min(step, ids.length - starts[j]) === length) j++;
-    const batch = starts.slice(i, j).map((start) => [model.bosTokenId, ...ids.subarray(start, start + length)]);
-    const { cache } = await model.hookValues({ ids: batch }, hooks);
-    const p = length + 1;
+  for (let i = 0; i < chunks.length; ) {
+    const p = chunks[i].length + 1;
+    const end = Math.min(chunks.length, i + Math.max(1, Math.floor(BATCH_TOKENS / p)));
+    const batch = chunks.slice(i, end);
+    const rows = batch.map((chunk) => {
+      const row = new Array<number>(p).fill(model.bosTokenId);
+      for (let t = 0; t < chunk.length; t++) row[t + 1] = chunk.ids[chunk.firstPos + t];
+      return row;
+    });
+    const { cache } = await model.hookValues({ ids: rows }, hooks);
     for (let s = 0; s < saes.length; s++) {
       const { config } = saes[s];
       const dense = (await saes[s].encode(saeInput(config, cache.get(config.hookName)!), { features: true })).features!;
-      for (let c = 0; c < batch.length; c++) {
-        visit(s, { doc, firstPos: starts[i + c], rows: length, dense: dense.subarray((c * p + 1) * config.dSae, (c + 1) * p * config.dSae) });
-      }
+      batch.forEach((chunk, c) => {
+        const first = (c * p + 1) * config.dSae;
+        visit(s, { doc: chunk.doc, firstPos: chunk.firstPos, rows: chunk.length, dense: dense.subarray(first, first + chunk.length * config.dSae) });
+      });
     }
-    i = j;
+    i = end;
   }
 }

@@ -6,7 +6,7 @@ import type { HookedModel } from '../hookedModel';
 import { modelIdentity } from '../patching/modelIdentity';
 import type { SaeRunner } from '../sae/saeRunner';
 import { fileStamp, readCorpusFile, sha256 } from './corpusFiles';
-import { scanDocument, tokenizeDocument } from './documentScan';
+import { scanDocuments, tokenizeDocument } from './documentScan';
 import { decodeFeature, encodeFeature } from './featureRecord';
 import { DEFAULT_SETTINGS, type IndexSettings } from './indexSettings';
 import { featureKey, IndexStore, type IndexMeta, type StoredDocument, type StoredFile } from './indexStore';
@@ -182,17 +182,19 @@ export class FeatureIndex {
     }
     await this.removeFile(path);
     const entry: StoredFile = { ...stamp, sha256: corpus.sha256, documents: [], tokens: 0, skippedLines: corpus.skippedLines.length || undefined };
+    const scanned: Array<{ doc: number; ids: Uint32Array; stored: StoredDocument }> = [];
     for (const document of corpus.documents) {
       const tokens = tokenizeDocument(this.model, document.text);
-      if (tokens.ids.length === 0) continue;
-      const id = this.meta.nextDocument++;
-      await scanDocument(this.model, this.saes, id, tokens.ids, this.settings.chunkLength, (slot, chunk) => this.aggregates[slot].add(chunk));
-      this.pendingDocuments.set(id, { file: path, line: document.line, ...tokens });
-      entry.documents.push(id);
-      entry.tokens += tokens.ids.length;
-      this.meta.tokens += tokens.ids.length;
-      this.meta.documents++;
+      if (tokens.ids.length > 0) scanned.push({ doc: this.meta.nextDocument++, ids: tokens.ids, stored: { file: path, line: document.line, ...tokens } });
     }
+    await scanDocuments(this.model, this.saes, scanned, this.settings.chunkLength, (slot, chunk) => this.aggregates[slot].add(chunk));
+    for (const { doc, ids, stored } of scanned) {
+      this.pendingDocuments.set(doc, stored);
+      entry.documents.push(doc);
+      entry.tokens += ids.length;
+    }
+    this.meta.tokens += entry.tokens;
+    this.meta.documents += scanned.length;
     this.pendingFiles.set(path, entry);
   }
 
@@ -200,17 +202,19 @@ export class FeatureIndex {
   private async removeFile(path: string): Promise<void> {
     const stored = this.storedFile(path);
     if (!stored) return;
-    const removed = new Set<number>();
+    const removed: Array<{ doc: number; ids: Uint32Array }> = [];
     for (const id of stored.documents) {
       const document = this.document(id);
-      if (!document) continue;
-      await scanDocument(this.model, this.saes, id, document.ids, this.settings.chunkLength, (slot, chunk) => this.aggregates[slot].subtract(chunk));
-      this.pendingDocuments.set(id, undefined);
-      removed.add(id);
-      this.meta.tokens -= document.ids.length;
+      if (document) removed.push({ doc: id, ids: document.ids });
+    }
+    // The same documents in the same order as when the file was scanned: the same batches, the same numbers.
+    await scanDocuments(this.model, this.saes, removed, this.settings.chunkLength, (slot, chunk) => this.aggregates[slot].subtract(chunk));
+    for (const { doc, ids } of removed) {
+      this.pendingDocuments.set(doc, undefined);
+      this.meta.tokens -= ids.length;
       this.meta.documents--;
     }
-    for (const aggregate of this.aggregates) aggregate.removeDocuments(removed);
+    for (const aggregate of this.aggregates) aggregate.removeDocuments(new Set(removed.map((d) => d.doc)));
     this.pendingFiles.set(path, undefined);
   }
 

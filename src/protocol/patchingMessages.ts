@@ -3,6 +3,7 @@
  * and the run as the panel sees it: plain JSON, NaN (never run) as null. Both sides check what
  * they receive with these validators. Imports only src/protocol.
  */
+import { isExportRequest, type ExportRequest } from './exportMessages';
 
 export interface PatchingAxisView {
   /** layer, position, head, component, dest_position or src_position. */
@@ -41,9 +42,9 @@ export interface PatchingRunView {
 
 export type PatchingToWebview = { type: 'show'; run: PatchingRunView } | { type: 'error'; message: string } | { type: 'exported'; message: string };
 
-export type ExportFormat = 'csv' | 'json';
+export type { ExportFormat } from './exportMessages';
 
-export type PatchingFromWebview = { type: 'ready' } | { type: 'selectCell'; cell: number } | { type: 'export'; format: ExportFormat } | { type: 'exportPng'; dataUrl: string };
+export type PatchingFromWebview = { type: 'ready' } | { type: 'selectCell'; cell: number } | ExportRequest;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -92,12 +93,8 @@ export function isPatchingFromWebview(value: unknown): value is PatchingFromWebv
       return true;
     case 'selectCell':
       return Number.isInteger(value.cell) && (value.cell as number) >= 0;
-    case 'export':
-      return value.format === 'csv' || value.format === 'json';
-    case 'exportPng':
-      return typeof value.dataUrl === 'string' && value.dataUrl.startsWith('data:image/png;base64,');
     default:
-      return false;
+      return isExportRequest(value);
   }
 }
 

@@ -3,6 +3,7 @@
  * between the panel and the extension host. Both sides check what they receive with these
  * validators. Imports only src/protocol.
  */
+import { isExportRequest, type ExportRequest } from './exportMessages';
 
 export type VerdictView = 'pass' | 'warn' | 'fail';
 
@@ -70,8 +71,8 @@ export interface SubspaceRunView {
   report?: SubspaceReportData;
 }
 
-export type SubspaceToWebview = { type: 'show'; run: SubspaceRunView } | { type: 'error'; message: string };
-export type SubspaceFromWebview = { type: 'ready' };
+export type SubspaceToWebview = { type: 'show'; run: SubspaceRunView } | { type: 'error'; message: string } | { type: 'exported'; message: string };
+export type SubspaceFromWebview = { type: 'ready' } | ExportRequest;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -127,9 +128,9 @@ export function isSubspaceRunView(value: unknown): value is SubspaceRunView {
 export function isSubspaceToWebview(value: unknown): value is SubspaceToWebview {
   if (!isRecord(value)) return false;
   if (value.type === 'show') return isSubspaceRunView(value.run);
-  return value.type === 'error' && isString(value.message);
+  return (value.type === 'error' || value.type === 'exported') && isString(value.message);
 }
 
 export function isSubspaceFromWebview(value: unknown): value is SubspaceFromWebview {
-  return isRecord(value) && value.type === 'ready';
+  return isRecord(value) && (value.type === 'ready' || isExportRequest(value));
 }

@@ -129,7 +129,7 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });
 
-  test('Run Subspace Intervention from a case CodeLens: quick picks, progress, a report with its badge, saved', async () => {
+  test('Run Subspace Intervention from a case CodeLens: quick picks, progress, a report with its badge, saved, exported as CSV through the save dialog', async () => {
     await openFile(vscode.page, 'ioi.prompts');
     await vscode.page.locator('.codelens-decoration a', { hasText: 'Run Subspace Intervention' }).first().click({ timeout: 60_000 });
     const answer = (step: string, text: string) => answerQuickPick(vscode, step, text);
@@ -147,6 +147,22 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     const runs = join(workspace, '.mechlens', 'runs');
     assert.ok(readdirSync(runs).some((name) => name.endsWith('-blocks.1.mlp.hook_post.subspace.jsonl')), 'the run is saved in the workspace');
     await vscode.screenshot('subspace-report');
+
+    // Export CSV: the editor's save dialog offers the run's name with .csv; accept it.
+    await frame.click('#export-csv');
+    const input = vscode.page.locator('.quick-input-widget input');
+    await input.waitFor({ timeout: 30_000 });
+    assert.match(await input.inputValue(), /-blocks\.1\.mlp\.hook_post\.subspace\.csv$/);
+    await input.press('Enter');
+    let saved = '';
+    for (let i = 0; i < 40 && !saved.startsWith('Saved'); i++) {
+      await vscode.page.waitForTimeout(250);
+      saved = (await frame.textContent('#export-note')) ?? '';
+    }
+    assert.match(saved, /^Saved .*\.subspace\.csv$/);
+    const csv = readdirSync(runs).find((name) => name.endsWith('-blocks.1.mlp.hook_post.subspace.csv'));
+    assert.ok(csv, 'the CSV is beside the run');
+    assert.match(readFileSync(join(runs, csv), 'utf8'), /^section,name,verdict,quantity,value\r\nbadge,/);
     assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });
 

@@ -54,6 +54,21 @@ describe('the subspace report page in Chromium', { skip: chromiumMissing, timeou
     await web.screenshot('dark');
   });
 
+  test('export buttons post their messages, the PNG as a data URL of the effects plot; the saved path is shown', async () => {
+    await web.page.click('#export-csv');
+    assert.deepEqual((await web.record()).posted.at(-1), { type: 'export', format: 'csv' });
+    await web.page.click('#export-json');
+    assert.deepEqual((await web.record()).posted.at(-1), { type: 'export', format: 'json' });
+    await web.page.click('#export-png');
+    await web.until(`window.record.posted.at(-1).type === 'exportPng'`);
+    const png = (await web.record()).posted.at(-1) as { type: string; dataUrl: string };
+    assert.ok(png.dataUrl.startsWith('data:image/png;base64,'));
+    assert.equal(Buffer.from(png.dataUrl.split(',')[1], 'base64').subarray(1, 4).toString(), 'PNG');
+    await web.post({ type: 'exported', message: `Saved /tmp/${ATTACK}.png` });
+    assert.equal(await web.page.textContent('#export-note'), `Saved /tmp/${ATTACK}.png`);
+    assert.equal(await web.page.$$eval('img, b, script:not([src])', (nodes) => nodes.length), 0, 'the path stays text');
+  });
+
   test('a consistent run shows its badge; malformed messages are ignored; nothing broke the policy but plotly’s inline styles', async () => {
     const view = sampleSubspaceView();
     view.report!.badge = { label: 'consistent', drivers: [], sentence: 'Consistent with a faithful subspace: every check passed.' };

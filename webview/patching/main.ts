@@ -9,10 +9,11 @@ import { isPatchingToWebview, type PatchingFromWebview, type PatchingRunView, ty
 import { byId, failure, setState, text } from '../shared/page';
 import { startPanel, vscodeApi } from '../shared/panel';
 import { readTheme } from '../shared/theme';
+import { plotPng } from '../shared/plotlyGlobal';
 import { tokenLiteral } from '../shared/plotText';
 import { cellDetails } from './cellDetails';
 import { axisTitle, defaultGrid, entryText, heatmapShape, type Grid } from './heatmapShape';
-import { drawPatchingHeatmap, heatmapPng } from './plots';
+import { drawPatchingHeatmap } from './plots';
 import './patching.css';
 
 const vscode = vscodeApi<PatchingFromWebview>();
@@ -130,7 +131,7 @@ function handle(message: PatchingToWebview): void {
 
 async function exportPng(): Promise<void> {
   byId('export-note').textContent = 'Drawing the PNG…';
-  const dataUrl = await heatmapPng(byId('heatmap'));
+  const dataUrl = await plotPng(byId('heatmap'));
   vscode.postMessage({ type: 'exportPng', dataUrl });
 }
 

@@ -58,8 +58,3 @@ export async function drawPatchingHeatmap(element: HTMLElement, shape: HeatmapSh
     if (cell !== undefined) onCell(cell);
   });
 }
-
-/** The drawn heatmap as a PNG data URL, at twice its size. */
-export function heatmapPng(element: HTMLElement): Promise<string> {
-  return plotly().toImage(element, { format: 'png', scale: 2 });
-}

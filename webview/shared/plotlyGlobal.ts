@@ -25,3 +25,8 @@ export function plotly(): PlotlyApi {
   if (!api) throw new Error('plotly did not load');
   return api;
 }
+
+/** A drawn plot as a PNG data URL, at twice its size (for exports). */
+export function plotPng(element: HTMLElement): Promise<string> {
+  return plotly().toImage(element, { format: 'png', scale: 2 });
+}

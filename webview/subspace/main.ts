@@ -2,11 +2,13 @@
  * The subspace intervention report (browser side): the badge and the checks that drove it, the effect
  * per variant, each check's verdict as a coloured text label with its sentence, the projection
  * histograms and the prompt pairs, from the run the extension sends (checked with the protocol
- * validators first). Text goes in as textContent only. body[data-state] is loading, ready or error.
+ * validators first); export buttons for the effects plot as PNG and the run as CSV or JSON, which
+ * the extension saves. Text goes in as textContent only. body[data-state] is loading, ready or error.
  */
 import { isSubspaceToWebview, type SubspaceFromWebview, type SubspaceRunView, type SubspaceToWebview } from '../../src/protocol/subspaceMessages';
 import { byId, failure, setState, text } from '../shared/page';
 import { startPanel, vscodeApi } from '../shared/panel';
+import { plotPng } from '../shared/plotlyGlobal';
 import { readTheme } from '../shared/theme';
 import { drawEffects, drawHistogram } from './plots';
 import { effectBars, histogramPlots } from './reportData';
@@ -76,13 +78,24 @@ function show(view: SubspaceRunView): void {
     return;
   }
   setState('ready', '');
+  byId('export-note').textContent = '';
   renderText(view);
   renderPlots().catch(fail);
 }
 
 function handle(message: SubspaceToWebview): void {
   if (message.type === 'show') show(message.run);
+  else if (message.type === 'exported') byId('export-note').textContent = message.message;
   else setState('error', message.message);
 }
+
+async function exportPng(): Promise<void> {
+  byId('export-note').textContent = 'Drawing the PNG…';
+  vscode.postMessage({ type: 'exportPng', dataUrl: await plotPng(byId('effects')) });
+}
+
+byId('export-png').addEventListener('click', () => void exportPng().catch(fail));
+byId('export-csv').addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'csv' }));
+byId('export-json').addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'json' }));
 
 startPanel(vscode, { accepts: isSubspaceToWebview, handle, redraw: renderPlots, fail, loading: 'Loading the run…' });

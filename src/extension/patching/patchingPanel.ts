@@ -1,7 +1,7 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { readRun } from '../../engine/patching/runStore';
-import { isPatchingFromWebview, type ExportFormat, type PatchingRunView, type PatchingToWebview } from '../../protocol/patchingMessages';
+import { isPatchingFromWebview, type PatchingRunView, type PatchingToWebview } from '../../protocol/patchingMessages';
+import { saveExport } from '../exportFiles';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import { patchingHtml } from './patchingHtml';
 import { exportText, runView } from './runView';
@@ -57,27 +57,16 @@ export class PatchingPanels implements vscode.Disposable {
         case 'selectCell':
           entry.selectedCell = message.cell;
           break;
-        case 'export':
-          await this.save(entry.panel, file, message.format, Buffer.from(exportText(entry.view, message.format), 'utf8'));
-          break;
-        case 'exportPng':
-          await this.save(entry.panel, file, 'png', Buffer.from(message.dataUrl.slice(message.dataUrl.indexOf(',') + 1), 'base64'));
-          break;
+        default: {
+          const saved = await saveExport(file, message, (format) => exportText(entry.view, format));
+          if (saved) this.post(entry.panel, { type: 'exported', message: `Saved ${saved}` });
+        }
       }
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       this.log.error(`Activation patching: ${text}`);
       void vscode.window.showErrorMessage(`MechLens could not export the run: ${text}`);
     }
-  }
-
-  private async save(panel: vscode.WebviewPanel, file: string, format: ExportFormat | 'png', data: Uint8Array): Promise<void> {
-    const defaultUri = vscode.Uri.file(file.replace(/\.jsonl$/, `.${format}`));
-    const filters: Record<string, string[]> = { csv: { CSV: ['csv'] }, json: { JSON: ['json'] }, png: { 'PNG image': ['png'] } }[format];
-    const target = await vscode.window.showSaveDialog({ defaultUri, filters, title: `Export ${basename(file)} as ${format.toUpperCase()}` });
-    if (!target) return;
-    await vscode.workspace.fs.writeFile(target, data);
-    this.post(panel, { type: 'exported', message: `Saved ${target.fsPath || target.toString()}` });
   }
 
   private post(panel: vscode.WebviewPanel, message: PatchingToWebview): void {

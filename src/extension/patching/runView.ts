@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import type { SavedRun } from '../../engine/patching/runStore';
 import { SWEEPS } from '../../engine/patching/sweeps';
 import { cellCoordinates, type ExportFormat, type PatchingRunView } from '../../protocol/patchingMessages';
+import { csvText } from '../csv';
 
 /**
  * A saved run as the results panel and the exports see it: plain JSON, NaN as null. Pure (no vscode).
@@ -41,13 +42,6 @@ export function hookTemplates(sweep: string): string[] {
   return definition ? definition.parts.map((part) => part.hook(marker).replace(String(marker), '{layer}')) : ['(unknown sweep)'];
 }
 
-/** One CSV field: quoted when it holds a comma, quote or line break (RFC 4180). */
-export function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /**
  * The run as CSV: one row per cell, with each axis's index (and token or component label) and
  * every metric; cells never run have empty metric fields.
@@ -55,15 +49,15 @@ export function csvField(value: string | number | null): string {
 export function runCsv(view: PatchingRunView): string {
   const metricNames = Object.keys(view.metrics);
   const header = [...view.axes.flatMap((axis) => (axis.name === 'layer' || axis.name === 'head' ? [axis.name] : [axis.name, `${axis.name}_label`])), ...metricNames];
-  const rows = [header.map(csvField).join(',')];
+  const rows: (string | number | null)[][] = [header];
   const cells = view.shape.reduce((a, b) => a * b, 1);
   for (let cell = 0; cell < cells; cell++) {
     const ks = cellCoordinates(view.shape, cell);
     const fields: (string | number | null)[] = view.axes.flatMap((axis, a) => (axis.name === 'layer' || axis.name === 'head' ? [axis.indices[ks[a]]] : [axis.indices[ks[a]], axis.labels[ks[a]]]));
     for (const name of metricNames) fields.push(view.metrics[name][cell]);
-    rows.push(fields.map(csvField).join(','));
+    rows.push(fields);
   }
-  return `${rows.join('\r\n')}\r\n`;
+  return csvText(rows);
 }
 
 /** The text of a CSV or JSON export. */

@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { readSubspaceRun } from '../../engine/subspace/runStore';
 import { isSubspaceFromWebview, type SubspaceRunView, type SubspaceToWebview } from '../../protocol/subspaceMessages';
+import { saveExport } from '../exportFiles';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import { subspaceHtml } from './subspaceHtml';
-import { subspaceRunView } from './subspaceView';
+import { subspaceExportText, subspaceRunView } from './subspaceView';
 
-/** The subspace report panels: one per run file (opening it again reveals it), each reading the file itself: nothing is recomputed. */
+/** The subspace report panels: one per run file (opening it again reveals it), each reading the file itself (nothing is recomputed) and saving exports through the editor's save dialog. */
 export class SubspacePanels implements vscode.Disposable {
   private readonly panels = new Map<string, { panel: vscode.WebviewPanel; view: SubspaceRunView }>();
 
@@ -21,7 +22,7 @@ export class SubspacePanels implements vscode.Disposable {
     if (existing) {
       existing.view = view;
       existing.panel.reveal(undefined, true);
-      void existing.panel.webview.postMessage({ type: 'show', run: view } satisfies SubspaceToWebview);
+      this.post(existing.panel, { type: 'show', run: view });
       return;
     }
     const root = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
@@ -31,17 +32,36 @@ export class SubspacePanels implements vscode.Disposable {
     panel.webview.html = subspaceHtml({ cspSource: panel.webview.cspSource, nonce: makeNonce(), uris: pageAssets('subspace', uri) });
     const entry = { panel, view };
     this.panels.set(file, entry);
-    panel.webview.onDidReceiveMessage((message: unknown) => {
-      if (!isSubspaceFromWebview(message)) {
-        this.log.warn('Subspace report: ignored a malformed message from the panel');
-        return;
-      }
-      void panel.webview.postMessage({ type: 'show', run: entry.view } satisfies SubspaceToWebview);
-    });
+    panel.webview.onDidReceiveMessage((message: unknown) => void this.receive(file, message));
     panel.onDidDispose(() => this.panels.delete(file));
   }
 
   dispose(): void {
     for (const { panel } of this.panels.values()) panel.dispose();
+  }
+
+  private async receive(file: string, message: unknown): Promise<void> {
+    const entry = this.panels.get(file);
+    if (!entry) return;
+    if (!isSubspaceFromWebview(message)) {
+      this.log.warn('Subspace report: ignored a malformed message from the panel');
+      return;
+    }
+    if (message.type === 'ready') {
+      this.post(entry.panel, { type: 'show', run: entry.view });
+      return;
+    }
+    try {
+      const saved = await saveExport(file, message, (format) => subspaceExportText(entry.view, format));
+      if (saved) this.post(entry.panel, { type: 'exported', message: `Saved ${saved}` });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.log.error(`Subspace report: ${text}`);
+      void vscode.window.showErrorMessage(`MechLens could not export the run: ${text}`);
+    }
+  }
+
+  private post(panel: vscode.WebviewPanel, message: SubspaceToWebview): void {
+    void panel.webview.postMessage(message);
   }
 }

@@ -1,0 +1,19 @@
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import type { ExportFormat, ExportRequest } from '../protocol/exportMessages';
+
+/**
+ * Saves what a results panel asked for through the editor's save dialog, offering the run file's
+ * name with the format's extension: CSV or JSON made by `text`, or the PNG the panel drew. Returns
+ * where it was saved, or undefined when the dialog was cancelled.
+ */
+export async function saveExport(runFile: string, request: ExportRequest, text: (format: ExportFormat) => string): Promise<string | undefined> {
+  const format = request.type === 'export' ? request.format : 'png';
+  const data = request.type === 'export' ? Buffer.from(text(request.format), 'utf8') : Buffer.from(request.dataUrl.slice(request.dataUrl.indexOf(',') + 1), 'base64');
+  const defaultUri = vscode.Uri.file(runFile.replace(/\.jsonl$/, `.${format}`));
+  const filters: Record<string, string[]> = { csv: { CSV: ['csv'] }, json: { JSON: ['json'] }, png: { 'PNG image': ['png'] } }[format];
+  const target = await vscode.window.showSaveDialog({ defaultUri, filters, title: `Export ${basename(runFile)} as ${format.toUpperCase()}` });
+  if (!target) return undefined;
+  await vscode.workspace.fs.writeFile(target, data);
+  return target.fsPath || target.toString();
+}

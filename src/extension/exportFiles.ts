@@ -3,6 +3,21 @@ import * as vscode from 'vscode';
 import type { ExportFormat, ExportRequest } from '../protocol/exportMessages';
 
 /**
+ * Answers a results panel's export request: saves it, then tells the panel where (`post`), or logs
+ * and shows what went wrong; `what` names the panel in the log.
+ */
+export async function answerExport(runFile: string, request: ExportRequest, text: (format: ExportFormat) => string, post: (message: { type: 'exported'; message: string }) => void, log: vscode.LogOutputChannel, what: string): Promise<void> {
+  try {
+    const saved = await saveExport(runFile, request, text);
+    if (saved) post({ type: 'exported', message: `Saved ${saved}` });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    log.error(`${what}: ${message}`);
+    void vscode.window.showErrorMessage(`MechLens could not export the run: ${message}`);
+  }
+}
+
+/**
  * Saves what a results panel asked for through the editor's save dialog, offering the run file's
  * name with the format's extension: CSV or JSON made by `text`, or the PNG the panel drew. Returns
  * where it was saved, or undefined when the dialog was cancelled.

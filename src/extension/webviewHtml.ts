@@ -82,3 +82,11 @@ ${body.trim()}
 </html>
 `;
 }
+
+/** The export buttons of a results panel and the line that says where an export was saved (webview/shared/exports.ts wires them). */
+export const EXPORT_CONTROLS = `<div class="controls">
+<vscode-button id="export-png" secondary>Export PNG</vscode-button>
+<vscode-button id="export-csv" secondary>Export CSV</vscode-button>
+<vscode-button id="export-json" secondary>Export JSON</vscode-button>
+<span id="export-note" role="status"></span>
+</div>`;

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { patchingHtml } from '../../src/extension/patching/patchingHtml';
 import type { PatchingToWebview } from '../../src/protocol/patchingMessages';
 import { ATTACK, sampleRunView } from '../fixtures/patchingFixtures';
-import { chromiumMissing, openWebviewPage, type WebviewPage } from '../fixtures/webviewPage';
+import { checkExportButtons, chromiumMissing, openWebviewPage, type WebviewPage } from '../fixtures/webviewPage';
 
 /** The activation-patching results page in headless Chromium under its own Content-Security-Policy (see webviewPage). */
 describe('the activation patching page in Chromium', { skip: chromiumMissing, timeout: 120_000 }, () => {
@@ -58,17 +58,7 @@ describe('the activation patching page in Chromium', { skip: chromiumMissing, ti
   test('switching metric redraws; export buttons post their messages, PNG as a data URL', async () => {
     await web.page.selectOption('#metric-select', 'logprob');
     await web.until(`document.querySelector('#heatmap .colorbar .cbtitle')?.textContent === 'logprob'`);
-    await web.page.click('#export-csv');
-    assert.deepEqual((await web.record()).posted.at(-1), { type: 'export', format: 'csv' });
-    await web.page.click('#export-json');
-    assert.deepEqual((await web.record()).posted.at(-1), { type: 'export', format: 'json' });
-    await web.page.click('#export-png');
-    await web.until(`window.record.posted.at(-1).type === 'exportPng'`);
-    const png = (await web.record()).posted.at(-1) as { type: string; dataUrl: string };
-    assert.ok(png.dataUrl.startsWith('data:image/png;base64,'));
-    assert.ok(Buffer.from(png.dataUrl.split(',')[1], 'base64').subarray(1, 4).toString() === 'PNG');
-    await web.post({ type: 'exported', message: 'Saved /tmp/run.png' });
-    assert.equal(await web.page.textContent('#export-note'), 'Saved /tmp/run.png');
+    await checkExportButtons(web, `Saved /tmp/${ATTACK}.png`);
   });
 
   test('ignores malformed messages; nothing broke the policy but plotly\'s optional inline styles', async () => {

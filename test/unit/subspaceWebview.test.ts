@@ -4,7 +4,7 @@ import { subspaceHtml } from '../../src/extension/subspace/subspaceHtml';
 import type { SubspaceToWebview } from '../../src/protocol/subspaceMessages';
 import { ATTACK } from '../fixtures/patchingFixtures';
 import { sampleSubspaceView } from '../fixtures/subspaceFixtures';
-import { chromiumMissing, openWebviewPage, type WebviewPage } from '../fixtures/webviewPage';
+import { checkExportButtons, chromiumMissing, openWebviewPage, type WebviewPage } from '../fixtures/webviewPage';
 
 /** The subspace report page in headless Chromium under its own Content-Security-Policy (see webviewPage). */
 describe('the subspace report page in Chromium', { skip: chromiumMissing, timeout: 120_000 }, () => {
@@ -55,18 +55,7 @@ describe('the subspace report page in Chromium', { skip: chromiumMissing, timeou
   });
 
   test('export buttons post their messages, the PNG as a data URL of the effects plot; the saved path is shown', async () => {
-    await web.page.click('#export-csv');
-    assert.deepEqual((await web.record()).posted.at(-1), { type: 'export', format: 'csv' });
-    await web.page.click('#export-json');
-    assert.deepEqual((await web.record()).posted.at(-1), { type: 'export', format: 'json' });
-    await web.page.click('#export-png');
-    await web.until(`window.record.posted.at(-1).type === 'exportPng'`);
-    const png = (await web.record()).posted.at(-1) as { type: string; dataUrl: string };
-    assert.ok(png.dataUrl.startsWith('data:image/png;base64,'));
-    assert.equal(Buffer.from(png.dataUrl.split(',')[1], 'base64').subarray(1, 4).toString(), 'PNG');
-    await web.post({ type: 'exported', message: `Saved /tmp/${ATTACK}.png` });
-    assert.equal(await web.page.textContent('#export-note'), `Saved /tmp/${ATTACK}.png`);
-    assert.equal(await web.page.$$eval('img, b, script:not([src])', (nodes) => nodes.length), 0, 'the path stays text');
+    await checkExportButtons(web, `Saved /tmp/${ATTACK}.png`);
   });
 
   test('a consistent run shows its badge; malformed messages are ignored; nothing broke the policy but plotly’s inline styles', async () => {

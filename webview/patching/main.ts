@@ -9,7 +9,7 @@ import { isPatchingToWebview, type PatchingFromWebview, type PatchingRunView, ty
 import { byId, failure, setState, text } from '../shared/page';
 import { startPanel, vscodeApi } from '../shared/panel';
 import { readTheme } from '../shared/theme';
-import { plotPng } from '../shared/plotlyGlobal';
+import { showExported, wireExportButtons } from '../shared/exports';
 import { tokenLiteral } from '../shared/plotText';
 import { cellDetails } from './cellDetails';
 import { axisTitle, defaultGrid, entryText, heatmapShape, type Grid } from './heatmapShape';
@@ -109,7 +109,7 @@ function show(view: PatchingRunView): void {
   fixed = view.axes.map(() => 0);
   selectedCell = undefined;
   setState('ready', '');
-  byId('export-note').textContent = '';
+  showExported();
   renderHeader(view);
   renderDetails();
   renderPlot().catch(fail);
@@ -124,15 +124,9 @@ function handle(message: PatchingToWebview): void {
       setState('error', message.message);
       break;
     case 'exported':
-      byId('export-note').textContent = message.message;
+      showExported(message.message);
       break;
   }
-}
-
-async function exportPng(): Promise<void> {
-  byId('export-note').textContent = 'Drawing the PNG…';
-  const dataUrl = await plotPng(byId('heatmap'));
-  vscode.postMessage({ type: 'exportPng', dataUrl });
 }
 
 byId('metric-select').addEventListener('change', (event) => {
@@ -144,7 +138,5 @@ byId('slices').addEventListener('change', (event) => {
   fixed[Number(select.dataset.axis)] = Number(select.value);
   renderPlot().catch(fail);
 });
-byId('export-png').addEventListener('click', () => void exportPng().catch(fail));
-byId('export-csv').addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'csv' }));
-byId('export-json').addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'json' }));
+wireExportButtons(vscode, 'heatmap', fail);
 startPanel(vscode, { accepts: isPatchingToWebview, handle, redraw: renderPlot, fail, loading: 'Loading the run…' });

@@ -7,8 +7,8 @@
  */
 import { isSubspaceToWebview, type SubspaceFromWebview, type SubspaceRunView, type SubspaceToWebview } from '../../src/protocol/subspaceMessages';
 import { byId, failure, setState, text } from '../shared/page';
+import { showExported, wireExportButtons } from '../shared/exports';
 import { startPanel, vscodeApi } from '../shared/panel';
-import { plotPng } from '../shared/plotlyGlobal';
 import { readTheme } from '../shared/theme';
 import { drawEffects, drawHistogram } from './plots';
 import { effectBars, histogramPlots } from './reportData';
@@ -78,24 +78,16 @@ function show(view: SubspaceRunView): void {
     return;
   }
   setState('ready', '');
-  byId('export-note').textContent = '';
+  showExported();
   renderText(view);
   renderPlots().catch(fail);
 }
 
 function handle(message: SubspaceToWebview): void {
   if (message.type === 'show') show(message.run);
-  else if (message.type === 'exported') byId('export-note').textContent = message.message;
+  else if (message.type === 'exported') showExported(message.message);
   else setState('error', message.message);
 }
 
-async function exportPng(): Promise<void> {
-  byId('export-note').textContent = 'Drawing the PNG…';
-  vscode.postMessage({ type: 'exportPng', dataUrl: await plotPng(byId('effects')) });
-}
-
-byId('export-png').addEventListener('click', () => void exportPng().catch(fail));
-byId('export-csv').addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'csv' }));
-byId('export-json').addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'json' }));
-
+wireExportButtons(vscode, 'effects', fail);
 startPanel(vscode, { accepts: isSubspaceToWebview, handle, redraw: renderPlots, fail, loading: 'Loading the run…' });

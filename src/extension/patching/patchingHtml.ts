@@ -1,4 +1,4 @@
-import { type PageInput, webviewHtml } from '../webviewHtml';
+import { EXPORT_CONTROLS, type PageInput, webviewHtml } from '../webviewHtml';
 
 /**
  * The activation-patching results page (see webviewHtml for its policy), plus blob: images: plotly's
@@ -16,12 +16,7 @@ export function patchingHtml(input: PageInput): string {
 <label>Metric <select id="metric-select"></select></label>
 <span id="slices"></span>
 </div>
-<div class="controls">
-<vscode-button id="export-png" secondary>Export PNG</vscode-button>
-<vscode-button id="export-csv" secondary>Export CSV</vscode-button>
-<vscode-button id="export-json" secondary>Export JSON</vscode-button>
-<span id="export-note" role="status"></span>
-</div>
+${EXPORT_CONTROLS}
 <div class="plot-scroll"><div id="heatmap"></div></div>
 <section id="details">
 <h2 id="details-title">Click a cell to see that patch's details.</h2>

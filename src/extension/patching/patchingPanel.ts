@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { readRun } from '../../engine/patching/runStore';
 import { isPatchingFromWebview, type PatchingRunView, type PatchingToWebview } from '../../protocol/patchingMessages';
-import { saveExport } from '../exportFiles';
+import { answerExport } from '../exportFiles';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import { patchingHtml } from './patchingHtml';
 import { exportText, runView } from './runView';
@@ -49,23 +49,15 @@ export class PatchingPanels implements vscode.Disposable {
       this.log.warn('Activation patching: ignored a malformed message from the panel');
       return;
     }
-    try {
-      switch (message.type) {
-        case 'ready':
-          this.post(entry.panel, { type: 'show', run: entry.view });
-          break;
-        case 'selectCell':
-          entry.selectedCell = message.cell;
-          break;
-        default: {
-          const saved = await saveExport(file, message, (format) => exportText(entry.view, format));
-          if (saved) this.post(entry.panel, { type: 'exported', message: `Saved ${saved}` });
-        }
-      }
-    } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      this.log.error(`Activation patching: ${text}`);
-      void vscode.window.showErrorMessage(`MechLens could not export the run: ${text}`);
+    switch (message.type) {
+      case 'ready':
+        this.post(entry.panel, { type: 'show', run: entry.view });
+        break;
+      case 'selectCell':
+        entry.selectedCell = message.cell;
+        break;
+      default:
+        await answerExport(file, message, (format) => exportText(entry.view, format), (reply) => this.post(entry.panel, reply), this.log, 'Activation patching');
     }
   }
 

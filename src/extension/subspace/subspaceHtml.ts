@@ -1,4 +1,4 @@
-import { type PageInput, webviewHtml } from '../webviewHtml';
+import { EXPORT_CONTROLS, type PageInput, webviewHtml } from '../webviewHtml';
 
 /** The subspace report page, under the same policy as the patching results (blob: images too). Pure (no vscode). */
 export function subspaceHtml(input: PageInput): string {
@@ -11,12 +11,7 @@ export function subspaceHtml(input: PageInput): string {
 <p id="summary"></p>
 <div id="warnings" role="alert" hidden><strong>Warning</strong><ul id="warning-list"></ul></div>
 <div id="report">
-<div class="controls">
-<vscode-button id="export-png" secondary>Export PNG</vscode-button>
-<vscode-button id="export-csv" secondary>Export CSV</vscode-button>
-<vscode-button id="export-json" secondary>Export JSON</vscode-button>
-<span id="export-note" role="status"></span>
-</div>
+${EXPORT_CONTROLS}
 <h2>Effect per variant</h2>
 <p class="muted">Normalised: 0 = the unpatched run, 1 = the source run’s logit difference. The random subspaces are shown as their spread.</p>
 <div class="plot-scroll"><div id="effects"></div></div>

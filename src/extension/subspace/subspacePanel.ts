@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { readSubspaceRun } from '../../engine/subspace/runStore';
 import { isSubspaceFromWebview, type SubspaceRunView, type SubspaceToWebview } from '../../protocol/subspaceMessages';
-import { saveExport } from '../exportFiles';
+import { answerExport } from '../exportFiles';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import { subspaceHtml } from './subspaceHtml';
 import { subspaceExportText, subspaceRunView } from './subspaceView';
@@ -51,14 +51,7 @@ export class SubspacePanels implements vscode.Disposable {
       this.post(entry.panel, { type: 'show', run: entry.view });
       return;
     }
-    try {
-      const saved = await saveExport(file, message, (format) => subspaceExportText(entry.view, format));
-      if (saved) this.post(entry.panel, { type: 'exported', message: `Saved ${saved}` });
-    } catch (error) {
-      const text = error instanceof Error ? error.message : String(error);
-      this.log.error(`Subspace report: ${text}`);
-      void vscode.window.showErrorMessage(`MechLens could not export the run: ${text}`);
-    }
+    await answerExport(file, message, (format) => subspaceExportText(entry.view, format), (reply) => this.post(entry.panel, reply), this.log, 'Subspace report');
   }
 
   private post(panel: vscode.WebviewPanel, message: SubspaceToWebview): void {

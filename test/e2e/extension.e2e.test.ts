@@ -152,7 +152,13 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     await frame.click('#export-csv');
     const input = vscode.page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 30_000 });
-    assert.match(await input.inputValue(), /-blocks\.1\.mlp\.hook_post\.subspace\.csv$/);
+    // The dialog fills its box in steps (the folder, then the name): wait for the whole path.
+    let offered = '';
+    for (let i = 0; i < 40 && !offered.endsWith('.csv'); i++) {
+      await vscode.page.waitForTimeout(250);
+      offered = await input.inputValue();
+    }
+    assert.match(offered, /-blocks\.1\.mlp\.hook_post\.subspace\.csv$/);
     await input.press('Enter');
     let saved = '';
     for (let i = 0; i < 40 && !saved.startsWith('Saved'); i++) {

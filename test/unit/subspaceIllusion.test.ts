@@ -60,6 +60,14 @@ describe('the distilled illusion: a disconnected direction plus a dormant one', 
     assert.ok(dormancy.histograms?.subspace && dormancy.histograms.rowspace);
     assert.match(report.skipped.map((s) => s.reason).join(' '), /not fitted/);
   });
+
+  test('the mean-difference direction does not expose it: the illusory direction is half along the unit that separates the prompts', () => {
+    const check = report.checks.find((c) => c.name === 'mean-difference')!;
+    assert.equal(check.verdict, 'pass');
+    assert.ok(Math.abs(check.values.alignment! - Math.SQRT1_2) < 1e-9, `alignment ${check.values.alignment}`);
+    assert.match(check.sentence, /does not rule out an illusion/);
+    assert.ok(!report.badge.drivers.includes('mean-difference'));
+  });
 });
 
 describe('the faithful twin: patching the truly used direction', () => {
@@ -71,7 +79,7 @@ describe('the faithful twin: patching the truly used direction', () => {
     assert.ok(report.effect.effect > 0.5, `effect ${report.effect.effect}`);
     assert.ok(Math.abs(variant(report, 'full')!.effect - report.effect.effect) < 1e-4);
     const v = verdicts(report);
-    for (const name of ['full-component', 'rowspace-nullspace', 'dormancy', 'downstream-range', 'random-baseline'] as const) assert.equal(v[name], 'pass', `${name}: ${report.checks.find((c) => c.name === name)!.sentence}`);
+    for (const name of ['full-component', 'rowspace-nullspace', 'dormancy', 'downstream-range', 'mean-difference', 'random-baseline'] as const) assert.equal(v[name], 'pass', `${name}: ${report.checks.find((c) => c.name === name)!.sentence}`);
     assert.equal(report.badge.label, 'consistent');
     assert.equal(variant(report, 'nullspace'), undefined, 'no nullspace part to patch');
     // Projection ablation in the corrupted run changes nothing (the unit is ≈0 there).
@@ -84,6 +92,8 @@ describe('the faithful twin: patching the truly used direction', () => {
       assert.ok(Math.abs(Math.abs(report.basis[0][DISCONNECTED_UNIT]) - 1) < 1e-3, `${source.kind}: ${report.basis[0].slice(0, 4)}`);
       assert.ok(Math.abs(report.effect.effect - variant(report, 'full')!.effect) < 1e-3, `${source.kind}: ${report.effect.effect}`);
       assert.equal(verdicts(report)['held-out'], 'pass', source.kind);
+      if (source.kind === 'fit') assert.equal(verdicts(report)['mean-difference'], 'pass', `${source.method}: fitted by another criterion, it agrees with the mean difference`);
+      else assert.ok(report.skipped.some((s) => s.name === 'mean-difference'), `${source.kind}: skipped, it is the mean difference by construction`);
       assert.equal(report.badge.label, 'consistent', `${source.kind}: ${report.badge.sentence}`);
     }
   });

@@ -1,4 +1,5 @@
 import { coordinates, dot, project, vectorNorm, type Vec } from './orthonormal';
+import { differenceOfMeans } from './sources';
 
 /**
  * The faithfulness checks of a subspace patch (algorithms.md §1.6; Makelov, Lange & Nanda, ICLR 2024).
@@ -7,13 +8,14 @@ import { coordinates, dot, project, vectorNorm, type Vec } from './orthonormal';
  *
  * The badge is "possible illusion" when any of the four checks that test whether the effect goes through
  * the pathway the subspace uses in normal runs fails: the full-component comparison, the rowspace/nullspace
- * split, dormancy, and the downstream range. The random baseline and held-out generalisation speak to
- * significance and generalisation; they warn but do not set the badge.
+ * split, dormancy, and the downstream range. The mean-difference direction (an independent derivation),
+ * the random baseline and held-out generalisation speak to agreement, significance and generalisation;
+ * they warn but do not set the badge.
  */
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
-export type CheckName = 'full-component' | 'rowspace-nullspace' | 'dormancy' | 'downstream-range' | 'random-baseline' | 'held-out';
+export type CheckName = 'full-component' | 'rowspace-nullspace' | 'dormancy' | 'downstream-range' | 'mean-difference' | 'random-baseline' | 'held-out';
 
 export interface Histogram {
   edges: number[];
@@ -192,6 +194,38 @@ export function downstreamRangeCheck(input: { effect: number; rowspace: readonly
   return { ...base, verdict: 'pass', sentence: `${summary}: the readers see values within the range of normal runs.` };
 }
 
+/** At least this share of the mean difference inside the subspace counts as lying along it. */
+const ALIGNED = 0.5;
+
+/**
+ * Independent derivation (algorithms.md §1.6, check 5, with the class-mean direction; onnxruntime has no
+ * gradients for the reader-score direction): how much of the clean − corrupted difference of means, a
+ * direction found without any patching, lies in the subspace: alignment = ‖P d‖ / ‖d‖, the cosine of the
+ * angle between d and the subspace, against √(k / width), the typical alignment of a random k-d subspace.
+ * Agreement corroborates the subspace but does not clear it: an illusory direction can be half along a
+ * direction that separates the prompts (the distilled illusion is), so this check never sets the badge.
+ */
+export function meanDifferenceCheck(input: { effect: number; basis: readonly Vec[]; clean: readonly Vec[]; corrupted: readonly Vec[] }): CheckResult {
+  const d = differenceOfMeans(input.clean, input.corrupted);
+  const size = vectorNorm(d);
+  const width = d.length;
+  const chance = Math.sqrt(Math.min(1, input.basis.length / width));
+  const rms = Math.sqrt([...input.clean, ...input.corrupted].reduce((s, h) => s + dot(h, h), 0) / (input.clean.length + input.corrupted.length));
+  const base = { name: 'mean-difference' as const, title: 'Independent direction: the clean − corrupted difference of means' };
+  if (!(size > 1e-9 * rms)) {
+    const verdict = Math.abs(input.effect) < MIN_EFFECT ? 'pass' : 'warn';
+    return { ...base, values: { alignment: null, chance, meanDifferenceNorm: size }, verdict, sentence: 'Clean and corrupted activations do not differ on average at this site, so there is no mean difference to compare the subspace with.' };
+  }
+  const alignment = Math.min(1, vectorNorm(project(input.basis, d)) / size);
+  const values = { alignment, chance, meanDifferenceNorm: size };
+  const numbers = `the subspace holds ${pct(alignment)} of the difference of means (cosine ${alignment.toFixed(2)}; a random ${input.basis.length}-d subspace of the ${width} dimensions holds about ${pct(chance)})`;
+  if (Math.abs(input.effect) < MIN_EFFECT) return { ...base, values, verdict: 'pass', sentence: `The patch has little effect, so there is nothing to corroborate (${numbers}).` };
+  if (alignment >= ALIGNED) return { ...base, values, verdict: 'pass', sentence: `A direction found without patching agrees: ${numbers}. (Agreement corroborates; it does not rule out an illusion.)` };
+  const outside = `most of the average difference between the prompts lies outside the subspace, so its effect comes from differences specific to each pair (such as which names they hold) or from directions the prompts barely differ along; read it with the dormancy check`;
+  if (alignment > 3 * chance) return { ...base, values, verdict: 'warn', sentence: `A direction found without patching agrees only in part: ${numbers}; ${outside}.` };
+  return { ...base, values, verdict: 'warn', sentence: `The subspace lies nearly across the direction found without patching: ${numbers}; ${outside}.` };
+}
+
 export function randomBaselineCheck(effect: number, random: readonly number[]): CheckResult {
   const sorted = [...random].map(Math.abs).sort((a, b) => a - b);
   const below = sorted.filter((r) => r < Math.abs(effect)).length;
@@ -230,6 +264,8 @@ export interface CheckInputs {
   corruptedActs: readonly Vec[];
   patched: readonly { base: Vec; patched: Vec }[];
   random: readonly number[];
+  /** The source's kind: the mean-difference check is skipped for sources fitted on that same difference. */
+  sourceKind: string;
   heldOut?: { train: number; test: number; trainPairs: number[]; testPairs: number[] };
   heldOutSkip?: string;
 }
@@ -242,6 +278,8 @@ export function runChecks(input: CheckInputs): { checks: CheckResult[]; skipped:
     downstreamRangeCheck({ effect: input.effect, rowspace: input.rowspace, normal: [...input.cleanActs, ...input.corruptedActs], patched: input.patched }),
   ];
   const skipped: { name: CheckName; reason: string }[] = [];
+  if (input.sourceKind === 'diff-means' || input.sourceKind === 'pca') skipped.push({ name: 'mean-difference', reason: `the ${input.sourceKind} source is fitted on the clean − corrupted differences, so it agrees with their mean by construction` });
+  else checks.push(meanDifferenceCheck({ effect: input.effect, basis: input.basis, clean: input.cleanActs, corrupted: input.corruptedActs }));
   if (input.random.length > 0) checks.push(randomBaselineCheck(input.effect, input.random));
   else skipped.push({ name: 'random-baseline', reason: 'no random subspaces were asked for' });
   if (input.heldOut) checks.push(heldOutCheck(input.heldOut.train, input.heldOut.test, input.heldOut.trainPairs.length, input.heldOut.testPairs.length));

@@ -342,6 +342,7 @@ export async function runSubspace(model: HookedModel, request: SubspaceRequest, 
     corruptedActs,
     patched,
     random: effects.filter((e) => e.name.startsWith('random ')).map((e) => e.effect),
+    sourceKind: request.source.kind,
     heldOut,
     heldOutSkip,
   });

@@ -75,7 +75,7 @@ describe('subspace check verdicts', () => {
     const corrupted = [Float64Array.from([0, 0, 0, 0]), Float64Array.from([0, 1, 0, 0])];
     const input: CheckInputs = {
       effect: 0.9, full: 0.9, row: 0.9, null: 0, rowShare: 1, nullspaceDimension: 2, downstream: 'W', basis: [e3], rowBasis: [e3], nullBasis: [], rowspace: [e3, Float64Array.from([0, 0, 1, 0])],
-      cleanActs: clean, corruptedActs: corrupted, patched: [], random: [], sourceKind: 'vectors',
+      cleanActs: clean, corruptedActs: corrupted, patched: [], random: [], sourceKind: 'vectors', tokenExamples: [],
     };
     const given = runChecks(input);
     const check = given.checks.find((c) => c.name === 'mean-difference')!;

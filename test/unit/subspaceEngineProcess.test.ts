@@ -65,7 +65,8 @@ describe('subspace interventions in the engine process', () => {
     assert.deepEqual(view.report.pairs.map((p) => p.name), ['case-0', 'case-1', 'case-2', 'case-3']);
     assert.deepEqual(view.report.pairs[0].positionTokens, [' John']);
     assert.deepEqual(view.report.pairs[1].positionTokens, [' Mary']);
-    assert.deepEqual(view.report.checks.map((c) => c.name), ['full-component', 'rowspace-nullspace', 'dormancy', 'downstream-range', 'random-baseline', 'held-out']);
+    assert.deepEqual(view.report.checks.map((c) => c.name), ['full-component', 'rowspace-nullspace', 'dormancy', 'downstream-range', 'specificity', 'random-baseline', 'held-out']);
+    assert.deepEqual(view.report.skipped.map((s) => s.name), ['mean-difference'], 'the difference of means is the source itself');
     assert.ok(view.report.variants.some((v) => v.name === 'ablate'));
   });
 

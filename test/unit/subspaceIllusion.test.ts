@@ -102,6 +102,7 @@ describe('the faithful twin: patching the truly used direction', () => {
     const report = await runSubspace(suite.model, { pairs: ILLUSION_PAIRS.slice(0, 1), site: { hook: ILLUSION_SITE }, source: { kind: 'vectors', vectors: [hiddenDirection([[DISCONNECTED_UNIT, 1]])] }, setValues: [0], randomSubspaces: 0 });
     // Setting unit 0 to 0 in the corrupted run (where it already is ≈0) changes nothing.
     assert.ok(Math.abs(variant(report, 'set')!.effect) < 1e-3);
-    assert.deepEqual(report.skipped.map((s) => s.name).sort(), ['held-out', 'random-baseline']);
+    assert.deepEqual(report.skipped.map((s) => s.name).sort(), ['held-out', 'random-baseline', 'specificity']);
+    assert.match(report.skipped.find((s) => s.name === 'specificity')!.reason, /two different tokens/, 'every clean prompt ends in " Mary": no token to tell apart');
   });
 });

@@ -1,5 +1,7 @@
 import { coordinates, dot, project, vectorNorm, type Vec } from './orthonormal';
+import { MIN_EFFECT, type CheckName, type CheckResult, type Histogram, type OverallBadge } from './checkResult';
 import { differenceOfMeans } from './sources';
+import { specificityCheck, type TokenExample } from './specificity';
 
 /**
  * The faithfulness checks of a subspace patch (algorithms.md §1.6; Makelov, Lange & Nanda, ICLR 2024).
@@ -9,38 +11,12 @@ import { differenceOfMeans } from './sources';
  * The badge is "possible illusion" when any of the four checks that test whether the effect goes through
  * the pathway the subspace uses in normal runs fails: the full-component comparison, the rowspace/nullspace
  * split, dormancy, and the downstream range. The mean-difference direction (an independent derivation),
- * the random baseline and held-out generalisation speak to agreement, significance and generalisation;
- * they warn but do not set the badge.
+ * specificity, the random baseline and held-out generalisation speak to agreement, specificity,
+ * significance and generalisation; they warn but do not set the badge.
  */
 
-export type Verdict = 'pass' | 'warn' | 'fail';
+export { MIN_EFFECT, type CheckName, type CheckResult, type Histogram, type OverallBadge, type Verdict } from './checkResult';
 
-export type CheckName = 'full-component' | 'rowspace-nullspace' | 'dormancy' | 'downstream-range' | 'mean-difference' | 'random-baseline' | 'held-out';
-
-export interface Histogram {
-  edges: number[];
-  /** Counts per bin, per series (e.g. clean / corrupted, or normal / patched). */
-  series: Record<string, number[]>;
-}
-
-export interface CheckResult {
-  name: CheckName;
-  title: string;
-  verdict: Verdict;
-  values: Record<string, number | null>;
-  sentence: string;
-  histograms?: Record<string, Histogram>;
-}
-
-export interface OverallBadge {
-  label: 'consistent' | 'possible illusion';
-  /** The checks that set the label (failures), or the ones that warned. */
-  drivers: CheckName[];
-  sentence: string;
-}
-
-/** Below this normalised effect a patch is taken to do nothing worth attributing. */
-export const MIN_EFFECT = 0.1;
 const ILLUSION_CHECKS: readonly CheckName[] = ['full-component', 'rowspace-nullspace', 'dormancy', 'downstream-range'];
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
@@ -266,6 +242,8 @@ export interface CheckInputs {
   random: readonly number[];
   /** The source's kind: the mean-difference check is skipped for sources fitted on that same difference. */
   sourceKind: string;
+  /** The unpatched activations at the patched positions with their tokens, for the specificity probe. */
+  tokenExamples: readonly TokenExample[];
   heldOut?: { train: number; test: number; trainPairs: number[]; testPairs: number[] };
   heldOutSkip?: string;
 }
@@ -280,6 +258,9 @@ export function runChecks(input: CheckInputs): { checks: CheckResult[]; skipped:
   const skipped: { name: CheckName; reason: string }[] = [];
   if (input.sourceKind === 'diff-means' || input.sourceKind === 'pca') skipped.push({ name: 'mean-difference', reason: `the ${input.sourceKind} source is fitted on the clean − corrupted differences, so it agrees with their mean by construction` });
   else checks.push(meanDifferenceCheck({ effect: input.effect, basis: input.basis, clean: input.cleanActs, corrupted: input.corruptedActs }));
+  const specificity = specificityCheck({ effect: input.effect, basis: input.basis, examples: input.tokenExamples });
+  if ('skip' in specificity) skipped.push({ name: 'specificity', reason: specificity.skip });
+  else checks.push(specificity);
   if (input.random.length > 0) checks.push(randomBaselineCheck(input.effect, input.random));
   else skipped.push({ name: 'random-baseline', reason: 'no random subspaces were asked for' });
   if (input.heldOut) checks.push(heldOutCheck(input.heldOut.train, input.heldOut.test, input.heldOut.trainPairs.length, input.heldOut.testPairs.length));

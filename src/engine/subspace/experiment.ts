@@ -343,6 +343,12 @@ export async function runSubspace(model: HookedModel, request: SubspaceRequest, 
     patched,
     random: effects.filter((e) => e.name.startsWith('random ')).map((e) => e.effect),
     sourceKind: request.source.kind,
+    tokenExamples: data.pairs.flatMap((p) =>
+      p.positions.flatMap((position, j) => [
+        { h: p.clean[j], token: p.inputs.clean.tokens[position].text, set: 'clean' as const },
+        { h: p.corrupted[j], token: p.inputs.corrupted.tokens[position].text, set: 'corrupted' as const },
+      ]),
+    ),
     heldOut,
     heldOutSkip,
   });

@@ -49,16 +49,21 @@ export interface RandomGpt2Options {
   tensors?: Record<string, Float32Array>;
 }
 
-/** mulberry32 with Box–Muller normals: small, fast, and the same on every machine. */
-export function seededNormal(seed: number): () => number {
+/** mulberry32: uniform numbers in [0, 1), small, fast, and the same on every machine. */
+export function seededUniform(seed: number): () => number {
   let state = seed >>> 0;
-  const uniform = () => {
+  return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Normals from seededUniform by Box–Muller. */
+export function seededNormal(seed: number): () => number {
+  const uniform = seededUniform(seed);
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

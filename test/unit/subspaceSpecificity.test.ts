@@ -53,6 +53,7 @@ describe('the specificity probe', () => {
     assert.ok(tokenAxis.values.pValue! < 0.01);
     assert.deepEqual([tokenAxis.values.examples, tokenAxis.values.tokens], [32, 8]);
     assert.match(tokenAxis.sentence, /also carries which token/);
+    assert.match(tokenAxis.sentence, /tokens told apart: 4 in the clean prompts, 4 in the corrupted prompts/);
 
     const contrast = specificityCheck({ effect: 0.9, basis: [e(0)], examples: data });
     assert.ok(!('skip' in contrast));

@@ -24,6 +24,7 @@ export interface TokenExample {
 }
 
 interface ProbeGroup {
+  set: TokenExample['set'];
   coords: Vec[];
   /** Class index of each example. */
   labels: number[];
@@ -31,7 +32,7 @@ interface ProbeGroup {
 }
 
 /** Leave-one-out nearest-centroid accuracy: correct predictions over the groups' examples. */
-export function leaveOneOutCorrect(group: ProbeGroup, labels: readonly number[] = group.labels): number {
+export function leaveOneOutCorrect(group: Omit<ProbeGroup, 'set'>, labels: readonly number[] = group.labels): number {
   const k = group.coords[0].length;
   const sums = Array.from({ length: group.classes }, () => new Float64Array(k));
   const counts = new Array<number>(group.classes).fill(0);
@@ -67,7 +68,7 @@ export function probeGroups(basis: readonly Vec[], examples: readonly TokenExamp
     if (tokens.length < 2) continue;
     const index = new Map(tokens.map((t, i) => [t, i]));
     const kept = inSet.filter((e) => index.has(e.token));
-    groups.push({ coords: kept.map((e) => coordinates(basis, e.h)), labels: kept.map((e) => index.get(e.token)!), classes: tokens.length });
+    groups.push({ set, coords: kept.map((e) => coordinates(basis, e.h)), labels: kept.map((e) => index.get(e.token)!), classes: tokens.length });
   }
   return groups;
 }
@@ -100,9 +101,10 @@ export function specificityCheck(input: { effect: number; basis: readonly Vec[];
   const chance = chanceSum / permutations;
   const pValue = (1 + atLeast) / (1 + permutations);
   const tokens = groups.reduce((n, g) => n + g.classes, 0);
+  const where = groups.map((g) => `${g.classes} in the ${g.set} prompts`).join(', ');
   const values = { accuracy, chance, pValue, examples: total, tokens };
   const base = { name: 'specificity' as const, title: 'Specificity: does the subspace also tell which token is there?', values };
-  const numbers = `a probe on the subspace coordinates names the token at the patched position in ${(100 * accuracy).toFixed(0)}% of ${total} held-out examples (${tokens} tokens, each probed within its prompt set); with the tokens shuffled it gets ${(100 * chance).toFixed(0)}% (p = ${pValue.toFixed(3)})`;
+  const numbers = `a probe on the subspace coordinates names the token at the patched position in ${(100 * accuracy).toFixed(0)}% of ${total} held-out examples (tokens told apart: ${where}); with the tokens shuffled it gets ${(100 * chance).toFixed(0)}% (p = ${pValue.toFixed(3)})`;
   if (Math.abs(input.effect) < MIN_EFFECT) return { ...base, verdict: 'pass', sentence: `The patch has little effect, so specificity does not matter here (${numbers}).` };
   if (pValue < 0.05 && accuracy >= chance + 0.1) {
     return { ...base, verdict: 'warn', sentence: `The subspace also carries which token sits there: ${numbers}. It is not specific to the contrast the pairs make; part of its effect may come from token identity.` };

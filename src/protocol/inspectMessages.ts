@@ -2,6 +2,7 @@
  * Messages between the Inspect Features webview and the extension host (postMessage). Both sides
  * check what they receive with these validators before acting on it. Imports only src/protocol.
  */
+import { isExportRequest, type ExportRequest } from './exportMessages';
 import { isInspectResult, type InspectResult } from './inspectResult';
 
 /** Where the inspected text came from, for the panel's heading. */
@@ -30,14 +31,16 @@ export type ExtensionToWebview =
   | { type: 'show'; source: InspectSource; result: InspectResult }
   | { type: 'error'; message: string }
   | ({ type: 'feature' } & FeatureSelection)
-  | { type: 'cleared' };
+  | { type: 'cleared' }
+  | { type: 'exported'; message: string };
 
 export type WebviewToExtension =
   | { type: 'ready' }
   | { type: 'selectFeature'; saeId: string; feature: number }
   | { type: 'clearHighlight' }
   | { type: 'useAsSubspace'; saeId: string; feature: number }
-  | { type: 'openFeaturePage'; saeId: string; feature: number };
+  | { type: 'openFeaturePage'; saeId: string; feature: number }
+  | ExportRequest;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -62,7 +65,7 @@ export function isWebviewToExtension(value: unknown): value is WebviewToExtensio
     case 'openFeaturePage':
       return isFeatureRef(value);
     default:
-      return false;
+      return isExportRequest(value);
   }
 }
 
@@ -74,6 +77,7 @@ export function isExtensionToWebview(value: unknown): value is ExtensionToWebvie
     case 'show':
       return isSource(value.source) && isInspectResult(value.result);
     case 'error':
+    case 'exported':
       return typeof value.message === 'string';
     case 'feature':
       return (

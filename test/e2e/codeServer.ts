@@ -214,3 +214,30 @@ export async function answerQuickPick(running: RunningCodeServer, step: string, 
   await page.waitForTimeout(300);
   await page.keyboard.press('Enter');
 }
+
+/**
+ * Accepts the editor's save dialog (code-server's simple file dialog) once it offers a path ending
+ * in `suffix`, and returns that path. The dialog fills its box in steps (the folder, then the name).
+ */
+export async function acceptSaveDialog(page: Page, suffix: string, timeoutMs = 30_000): Promise<string> {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: timeoutMs });
+  let offered = '';
+  for (const deadline = Date.now() + timeoutMs; !offered.endsWith(suffix) && Date.now() < deadline; ) {
+    await page.waitForTimeout(250);
+    offered = await input.inputValue();
+  }
+  if (!offered.endsWith(suffix)) throw new Error(`the save dialog offers ${JSON.stringify(offered)}, not a path ending in ${suffix}`);
+  await input.press('Enter');
+  return offered;
+}
+
+/** Waits for a panel's export note to say where it saved (after acceptSaveDialog); returns the note. */
+export async function exportNote(frame: Frame, timeoutMs = 10_000): Promise<string> {
+  let note = '';
+  for (const deadline = Date.now() + timeoutMs; !note.startsWith('Saved') && Date.now() < deadline; ) {
+    await frame.page().waitForTimeout(250);
+    note = (await frame.textContent('#export-note')) ?? '';
+  }
+  return note;
+}

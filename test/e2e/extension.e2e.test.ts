@@ -6,7 +6,7 @@ import { GPT2_PRESETS, writeRandomGpt2 } from '../../src/engine/synthetic/random
 import { byteLevelTokenizer } from '../../src/engine/synthetic/byteLevelTokenizer';
 import { writeSaeLensV6 } from '../fixtures/saeFixtures';
 import { tempDir } from '../fixtures/tempCheckpoint';
-import { answerQuickPick, frameWith, highlightedCount, hoverText, openFile, prepare, startCodeServer, type RunningCodeServer } from './codeServer';
+import { acceptSaveDialog, answerQuickPick, exportNote, frameWith, highlightedCount, hoverText, openFile, prepare, startCodeServer, type RunningCodeServer } from './codeServer';
 
 /**
  * MechLens in a real VS Code (code-server in Chromium): the packaged .vsix installed, a workspace
@@ -92,6 +92,15 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
     await frame.click('#clear-highlight');
     await vscode.page.waitForTimeout(500);
     assert.equal(await highlightedCount(vscode.page), 0, 'cleared');
+
+    // Export JSON: offered in the workspace's .mechlens/exports, named after the prompt file and line.
+    await frame.click('#export-json');
+    assert.match(await acceptSaveDialog(vscode.page, '.json'), /\.mechlens\/exports\/inspect-ioi\.prompts-line\d+-ioi-store_clean\.json$/);
+    assert.match(await exportNote(frame), /^Saved .*\.json$/);
+    const exported = readdirSync(join(workspace, '.mechlens', 'exports')).find((name) => name.endsWith('.json'))!;
+    const json = JSON.parse(readFileSync(join(workspace, '.mechlens', 'exports', exported), 'utf8'));
+    assert.equal(json.source.title, 'ioi-store · clean');
+    assert.ok(json.result.tokens.length > 5 && json.result.saes.length > 0);
     assert.equal(vscode.dialogs(), 0, 'no alert ran');
   });
 
@@ -150,21 +159,8 @@ describe('MechLens in VS Code', { timeout: 15 * 60_000 }, () => {
 
     // Export CSV: the editor's save dialog offers the run's name with .csv; accept it.
     await frame.click('#export-csv');
-    const input = vscode.page.locator('.quick-input-widget input');
-    await input.waitFor({ timeout: 30_000 });
-    // The dialog fills its box in steps (the folder, then the name): wait for the whole path.
-    let offered = '';
-    for (let i = 0; i < 40 && !offered.endsWith('.csv'); i++) {
-      await vscode.page.waitForTimeout(250);
-      offered = await input.inputValue();
-    }
-    assert.match(offered, /-blocks\.1\.mlp\.hook_post\.subspace\.csv$/);
-    await input.press('Enter');
-    let saved = '';
-    for (let i = 0; i < 40 && !saved.startsWith('Saved'); i++) {
-      await vscode.page.waitForTimeout(250);
-      saved = (await frame.textContent('#export-note')) ?? '';
-    }
+    assert.match(await acceptSaveDialog(vscode.page, '.csv'), /-blocks\.1\.mlp\.hook_post\.subspace\.csv$/);
+    const saved = await exportNote(frame);
     assert.match(saved, /^Saved .*\.subspace\.csv$/);
     const csv = readdirSync(runs).find((name) => name.endsWith('-blocks.1.mlp.hook_post.subspace.csv'));
     assert.ok(csv, 'the CSV is beside the run');

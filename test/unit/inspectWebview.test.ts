@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { inspectHtml } from '../../src/extension/inspect/inspectHtml';
 import type { ExtensionToWebview } from '../../src/protocol/inspectMessages';
 import { ATTACK, sampleInspectResult } from '../fixtures/inspectFixtures';
-import { chromiumMissing, openWebviewPage, type WebviewPage } from '../fixtures/webviewPage';
+import { checkExportButtons, chromiumMissing, openWebviewPage, type WebviewPage } from '../fixtures/webviewPage';
 
 /** The Inspect Features page in headless Chromium under its own Content-Security-Policy (see webviewPage). */
 describe('the Inspect Features page in Chromium', { skip: chromiumMissing, timeout: 120_000 }, () => {
@@ -90,6 +90,19 @@ describe('the Inspect Features page in Chromium', { skip: chromiumMissing, timeo
     }`);
     await web.until(`getComputedStyle(document.querySelector('#heatmap .main-svg')).backgroundColor === 'rgb(255, 255, 255)'`);
     await web.screenshot('light');
+  });
+
+  test('export buttons post their messages, the PNG of the heatmap; with no heatmap drawn, PNG says so instead of failing', async () => {
+    await checkExportButtons(web, `Saved /tmp/${ATTACK}.csv`);
+    const empty = sampleInspectResult();
+    empty.saes = [{ ...empty.saes[1], features: [], unionSize: 0, activations: [[], [], []], topFeatures: [[], [], []] }];
+    await web.post({ type: 'show', source: { name: 'a.prompts', line: 3 }, result: empty });
+    assert.equal(await web.page.textContent('#export-note'), '', 'a new inspection clears the note');
+    const posted = (await web.record()).posted.length;
+    await web.page.click('#export-png');
+    await web.until(`document.getElementById('export-note').textContent === 'There is no plot to export.'`);
+    assert.equal((await web.record()).posted.length, posted, 'nothing posted');
+    assert.equal(await web.page.getAttribute('body', 'data-state'), 'ready');
   });
 
   test('ignores malformed messages; nothing broke the policy but plotly\'s optional inline styles', async () => {

@@ -3,38 +3,8 @@ import { describe, test } from 'node:test';
 import { subspaceCsv, subspaceExportText } from '../../src/extension/subspace/subspaceView';
 import { isSubspaceFromWebview, isSubspaceToWebview, isSubspaceRunView } from '../../src/protocol/subspaceMessages';
 import { ATTACK } from '../fixtures/patchingFixtures';
+import { parseCsv } from '../fixtures/csvReader';
 import { sampleSubspaceView } from '../fixtures/subspaceFixtures';
-
-/** RFC 4180 read back independently of the writer: quoted fields may hold commas, quotes and line breaks. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted && c === '"' && text[i + 1] === '"') {
-      field += '"';
-      i++;
-    } else if (c === '"') {
-      quoted = !quoted;
-    } else if (quoted || (c !== ',' && c !== '\r')) {
-      field += c;
-    } else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else {
-      assert.equal(text[i + 1], '\n', 'a bare CR outside quotes');
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    }
-  }
-  assert.equal(field + row.join(''), '', 'the text ends with a line break');
-  return rows;
-}
 
 describe('subspace report exports', () => {
   test('CSV: one row per number (badge, variants, check values, skipped checks, pairs), read back field for field', () => {

@@ -9,9 +9,9 @@ const uris = (entry: string) => pageAssets(entry, (file) => `vscode-webview://ex
 
 /** Each panel's page: its builder, its bundle, the image sources it adds, and the elements its script fills. */
 const PAGES = [
-  { entry: 'inspect', build: inspectHtml, images: [], ids: ['status', 'content', 'title', 'predictions', 'sae-select', 'cap-note', 'heatmap', 'feature-title', 'feature-plot', 'clear-highlight', 'token-features'] },
+  { entry: 'inspect', build: inspectHtml, images: ['blob:'], ids: ['status', 'content', 'title', 'predictions', 'export-png', 'export-note', 'sae-select', 'cap-note', 'heatmap', 'feature-title', 'feature-plot', 'clear-highlight', 'token-features'] },
   { entry: 'patching', build: patchingHtml, images: ['blob:'], ids: ['status', 'content', 'title', 'summary', 'warning-list', 'metric-select', 'slices', 'export-png', 'export-note', 'heatmap', 'details-title', 'details-body'] },
-  { entry: 'subspace', build: subspaceHtml, images: ['blob:'], ids: ['status', 'content', 'title', 'badge', 'badge-label', 'badge-sentence', 'summary', 'warning-list', 'effects', 'checks', 'histograms', 'pairs-body'] },
+  { entry: 'subspace', build: subspaceHtml, images: ['blob:'], ids: ['status', 'content', 'title', 'badge', 'badge-label', 'badge-sentence', 'summary', 'warning-list', 'export-png', 'export-note', 'effects', 'checks', 'histograms', 'pairs-body'] },
 ] satisfies { entry: string; build: (input: PageInput) => string; images: string[]; ids: string[] }[];
 
 function decode(value: string): string {

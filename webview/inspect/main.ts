@@ -1,7 +1,7 @@
 /**
  * The Inspect Features panel (browser side). It draws what the extension sends (checked with the
- * protocol validators first) and reports clicks on features back; it never reaches anything but
- * the extension. body[data-state] is loading, ready or error, for tests and styles.
+ * protocol validators first) and reports clicks on features back, and export requests (the
+ * heatmap as PNG, the inspection as CSV or JSON); it never reaches anything but the extension. body[data-state] is loading, ready or error, for tests and styles.
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
@@ -14,6 +14,7 @@ import '@vscode-elements/elements/dist/vscode-table-header-cell/index.js';
 import '@vscode-elements/elements/dist/vscode-table-row/index.js';
 import { isExtensionToWebview, type ExtensionToWebview, type FeatureSelection, type InspectSource, type WebviewToExtension } from '../../src/protocol/inspectMessages';
 import type { InspectResult } from '../../src/protocol/inspectResult';
+import { showExported, wireExportButtons } from '../shared/exports';
 import { byId, failure, setState } from '../shared/page';
 import { startPanel, vscodeApi } from '../shared/panel';
 import { featureName } from '../shared/plotText';
@@ -133,6 +134,7 @@ function handle(message: ExtensionToWebview): void {
       saeIndex = 0;
       selection = undefined;
       setState('ready', '');
+      showExported();
       render().catch(fail);
       break;
     case 'feature':
@@ -142,6 +144,9 @@ function handle(message: ExtensionToWebview): void {
     case 'cleared':
       if (selection) selection = { ...selection, highlighted: false, note: 'Highlight cleared.' };
       renderSelection().catch(fail);
+      break;
+    case 'exported':
+      showExported(message.message);
       break;
   }
 }
@@ -161,5 +166,6 @@ byId('use-as-subspace').addEventListener('click', () => {
 byId('open-feature-page').addEventListener('click', () => {
   if (selection) vscode.postMessage({ type: 'openFeaturePage', saeId: selection.saeId, feature: selection.feature });
 });
+wireExportButtons(vscode, 'heatmap', fail);
 new ResizeObserver(onResize).observe(document.body);
 startPanel(vscode, { accepts: isExtensionToWebview, handle, redraw: renderPlots, fail, loading: 'Waiting for the engine…' });

@@ -11,8 +11,13 @@ import { plotPng } from './plotlyGlobal';
 
 export function wireExportButtons(vscode: VsCodeApi<ExportRequest>, plotId: string, fail: (error: unknown) => void): void {
   const exportPng = async () => {
+    const plot = byId(plotId);
+    if (!plot.querySelector('.main-svg')) {
+      byId('export-note').textContent = 'There is no plot to export.';
+      return;
+    }
     byId('export-note').textContent = 'Drawing the PNG…';
-    vscode.postMessage({ type: 'exportPng', dataUrl: await plotPng(byId(plotId)) });
+    vscode.postMessage({ type: 'exportPng', dataUrl: await plotPng(plot) });
   };
   byId('export-png').addEventListener('click', () => void exportPng().catch(fail));
   byId('export-csv').addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'csv' }));

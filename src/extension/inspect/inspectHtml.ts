@@ -1,12 +1,14 @@
-import { type PageInput, webviewHtml } from '../webviewHtml';
+import { EXPORT_CONTROLS, type PageInput, webviewHtml } from '../webviewHtml';
 
-/** The Inspect Features page (see webviewHtml for its policy): the skeleton its script fills. Pure (no vscode). */
+/** The Inspect Features page (see webviewHtml for its policy, plus blob: images: plotly's PNG export draws through one): the skeleton its script fills. Pure (no vscode). */
 export function inspectHtml(input: PageInput): string {
   return webviewHtml(input, {
     title: 'Inspect Features',
+    extraImageSources: ['blob:'],
     loading: 'Waiting for the engine…',
     body: `
 <p id="summary"></p>
+${EXPORT_CONTROLS}
 <section id="predictions-section">
 <h2>Next token after the last token</h2>
 <div id="predictions"></div>

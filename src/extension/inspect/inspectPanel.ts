@@ -1,12 +1,17 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { ExportRequest } from '../../protocol/exportMessages';
 import { isWebviewToExtension, type ExtensionToWebview, type FeatureSelection, type InspectSource } from '../../protocol/inspectMessages';
 import type { InspectResult } from '../../protocol/inspectResult';
 import { describeError, type EngineHost } from '../engineHost';
+import { answerExport } from '../exportFiles';
 import { OPEN_FEATURE_PAGE_COMMAND } from '../features/featureLinks';
 import { RUN_SUBSPACE_COMMAND, type SubspacePreset } from '../subspace/subspacePreset';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import type { FeatureHighlighter } from './featureHighlighter';
 import { tokenHighlights } from './highlightStyle';
+import { inspectExportName, inspectExportText } from './inspectExport';
 import { inspectHtml } from './inspectHtml';
 
 /** What was inspected: the text, where it sits in its document, and the engine's answer. */
@@ -112,7 +117,21 @@ export class InspectPanel implements vscode.Disposable {
       case 'openFeaturePage':
         void vscode.commands.executeCommand(OPEN_FEATURE_PAGE_COMMAND, { saeId: message.saeId, index: message.feature });
         break;
+      default:
+        void this.export(message);
     }
+  }
+
+  /** Saves the shown inspection as CSV, JSON or the heatmap's PNG, offered in the workspace's .mechlens/exports. */
+  private async export(request: ExportRequest): Promise<void> {
+    const inspection = this.inspection;
+    if (!inspection) return;
+    const folder = (inspection.anchor && vscode.workspace.getWorkspaceFolder(inspection.anchor.uri)) ?? vscode.workspace.workspaceFolders?.[0];
+    const exports = folder ? join(folder.uri.fsPath, '.mechlens', 'exports') : homedir();
+    // The save dialog opens in the folder it offers: make sure it is there.
+    if (folder) await vscode.workspace.fs.createDirectory(vscode.Uri.file(exports));
+    const base = join(exports, inspectExportName(inspection.source));
+    await answerExport(base, request, (format) => inspectExportText(inspection, format), (reply) => this.post(reply), this.log, 'Inspect Features');
   }
 
   /** Starts MechLens: Run Subspace Intervention… with the SAE's hook and this feature's decoder direction as the source. */

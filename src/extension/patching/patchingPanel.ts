@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { readRun } from '../../engine/patching/runStore';
 import { isPatchingFromWebview, type PatchingRunView, type PatchingToWebview } from '../../protocol/patchingMessages';
-import { answerExport } from '../exportFiles';
+import { answerExport, exportBase } from '../exportFiles';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import { patchingHtml } from './patchingHtml';
 import { exportText, runView } from './runView';
@@ -57,7 +57,7 @@ export class PatchingPanels implements vscode.Disposable {
         entry.selectedCell = message.cell;
         break;
       default:
-        await answerExport(file, message, (format) => exportText(entry.view, format), (reply) => this.post(entry.panel, reply), this.log, 'Activation patching');
+        await answerExport(exportBase(file), message, (format) => exportText(entry.view, format), (reply) => this.post(entry.panel, reply), this.log, 'Activation patching');
     }
   }
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { readSubspaceRun } from '../../engine/subspace/runStore';
 import { isSubspaceFromWebview, type SubspaceRunView, type SubspaceToWebview } from '../../protocol/subspaceMessages';
-import { answerExport } from '../exportFiles';
+import { answerExport, exportBase } from '../exportFiles';
 import { makeNonce, pageAssets } from '../webviewHtml';
 import { subspaceHtml } from './subspaceHtml';
 import { subspaceExportText, subspaceRunView } from './subspaceView';
@@ -51,7 +51,7 @@ export class SubspacePanels implements vscode.Disposable {
       this.post(entry.panel, { type: 'show', run: entry.view });
       return;
     }
-    await answerExport(file, message, (format) => subspaceExportText(entry.view, format), (reply) => this.post(entry.panel, reply), this.log, 'Subspace report');
+    await answerExport(exportBase(file), message, (format) => subspaceExportText(entry.view, format), (reply) => this.post(entry.panel, reply), this.log, 'Subspace report');
   }
 
   private post(panel: vscode.WebviewPanel, message: SubspaceToWebview): void {

@@ -51,7 +51,7 @@ describe('the specificity probe', () => {
     assert.equal(tokenAxis.values.accuracy, 1);
     assert.ok(tokenAxis.values.chance! < 0.5, `chance ${tokenAxis.values.chance}`);
     assert.ok(tokenAxis.values.pValue! < 0.01);
-    assert.deepEqual([tokenAxis.values.examples, tokenAxis.values.tokens], [32, 8]);
+    assert.deepEqual([tokenAxis.values.examples, tokenAxis.values.tokens, tokenAxis.values.shuffles], [32, 8, 200]);
     assert.match(tokenAxis.sentence, /also carries which token/);
     assert.match(tokenAxis.sentence, /tokens told apart: 4 in the clean prompts, 4 in the corrupted prompts/);
 
@@ -66,6 +66,21 @@ describe('the specificity probe', () => {
     const idle = specificityCheck({ effect: 0.02, basis: [e(1)], examples: data });
     assert.ok(!('skip' in idle));
     assert.equal(idle.verdict, 'pass');
+  });
+
+  test('large sets get fewer shuffles (at least 20), so the check stays quick', () => {
+    const tokens = Array.from({ length: 30 }, (_, i) => `t${i}`);
+    const wide = (dims: number) => examples(tokens, 20).map((x) => ({ ...x, h: Float64Array.from({ length: dims }, (_, j) => x.h[j % 4] + j) }));
+    const basis = (dims: number) => Array.from({ length: dims }, (_, i) => e(i, dims));
+    // 1200 examples × 30 tokens per probe: 4 dimensions cost 144,000 multiply-adds (2e8 of them allow 1388 shuffles: 200 are run) …
+    const small = specificityCheck({ effect: 0.9, basis: basis(4), examples: wide(4) });
+    assert.ok(!('skip' in small));
+    assert.deepEqual([small.values.examples, small.values.shuffles], [1200, 200]);
+    // … 32 dimensions 1,152,000 (173 shuffles).
+    const large = specificityCheck({ effect: 0.9, basis: basis(32), examples: wide(32) });
+    assert.ok(!('skip' in large));
+    assert.equal(large.values.shuffles, Math.floor(2e8 / (1200 * 30 * 32)));
+    assert.match(large.sentence, /shuffled \(173 times\)/);
   });
 
   test('seeded: the same numbers every time; another seed moves only the chance estimate', () => {

@@ -14,6 +14,9 @@ import { coordinates, type Vec } from './orthonormal';
  * each prompt set (seeded permutations); the share of shuffles that do as well is the p-value.
  */
 
+/** Multiply-adds the shuffles may take together by default. */
+const MAX_SHUFFLE_WORK = 2e8;
+
 export interface TokenExample {
   /** The activation at a patched position. */
   h: Vec;
@@ -89,7 +92,9 @@ export function specificityCheck(input: { effect: number; basis: readonly Vec[];
   }
   const total = groups.reduce((n, g) => n + g.coords.length, 0);
   const accuracy = groups.reduce((n, g) => n + leaveOneOutCorrect(g), 0) / total;
-  const permutations = input.permutations ?? 200;
+  // One probe costs examples × tokens × dimensions; large sets get fewer shuffles (at least 20) so the check stays under a second or so.
+  const probeCost = groups.reduce((n, g) => n + g.coords.length * g.classes, 0) * input.basis.length;
+  const permutations = input.permutations ?? Math.max(20, Math.min(200, Math.floor(MAX_SHUFFLE_WORK / probeCost)));
   const uniform = seededUniform(input.seed ?? 1);
   let atLeast = 0;
   let chanceSum = 0;
@@ -102,9 +107,9 @@ export function specificityCheck(input: { effect: number; basis: readonly Vec[];
   const pValue = (1 + atLeast) / (1 + permutations);
   const tokens = groups.reduce((n, g) => n + g.classes, 0);
   const where = groups.map((g) => `${g.classes} in the ${g.set} prompts`).join(', ');
-  const values = { accuracy, chance, pValue, examples: total, tokens };
+  const values = { accuracy, chance, pValue, examples: total, tokens, shuffles: permutations };
   const base = { name: 'specificity' as const, title: 'Specificity: does the subspace also tell which token is there?', values };
-  const numbers = `a probe on the subspace coordinates names the token at the patched position in ${(100 * accuracy).toFixed(0)}% of ${total} held-out examples (tokens told apart: ${where}); with the tokens shuffled it gets ${(100 * chance).toFixed(0)}% (p = ${pValue.toFixed(3)})`;
+  const numbers = `a probe on the subspace coordinates names the token at the patched position in ${(100 * accuracy).toFixed(0)}% of ${total} held-out examples (tokens told apart: ${where}); with the tokens shuffled (${permutations} times) it gets ${(100 * chance).toFixed(0)}% (p = ${pValue.toFixed(3)})`;
   if (Math.abs(input.effect) < MIN_EFFECT) return { ...base, verdict: 'pass', sentence: `The patch has little effect, so specificity does not matter here (${numbers}).` };
   if (pValue < 0.05 && accuracy >= chance + 0.1) {
     return { ...base, verdict: 'warn', sentence: `The subspace also carries which token sits there: ${numbers}. It is not specific to the contrast the pairs make; part of its effect may come from token identity.` };

@@ -2,8 +2,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExportFormat, ExportRequest } from '../protocol/exportMessages';
 
-/**
- * The run file's path without its .jsonl: what its exports are offered as. */
+/** The run file's path without its .jsonl: what its exports are offered as. */
 export function exportBase(runFile: string): string {
   return runFile.replace(/\.jsonl$/, '');
 }
@@ -29,7 +28,7 @@ export async function answerExport(defaultBase: string, request: ExportRequest, 
  * `text`, or the PNG the panel drew. Returns where it was saved, or undefined when the dialog was
  * cancelled.
  */
-export async function saveExport(defaultBase: string, request: ExportRequest, text: (format: ExportFormat) => string): Promise<string | undefined> {
+async function saveExport(defaultBase: string, request: ExportRequest, text: (format: ExportFormat) => string): Promise<string | undefined> {
   const format = request.type === 'export' ? request.format : 'png';
   const data = request.type === 'export' ? Buffer.from(text(request.format), 'utf8') : Buffer.from(request.dataUrl.slice(request.dataUrl.indexOf(',') + 1), 'base64');
   const defaultUri = vscode.Uri.file(`${defaultBase}.${format}`);

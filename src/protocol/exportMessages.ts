@@ -1,6 +1,7 @@
 /**
- * What a results panel (patching, subspace) asks the extension host to save through the editor's
- * save dialog: the run as CSV or JSON, or its main plot as a PNG the panel drew. Imports nothing.
+ * What a results panel (patching, subspace, Inspect Features) asks the extension host to save
+ * through the editor's save dialog: the result as CSV or JSON, or its main plot as a PNG the panel
+ * drew. Imports nothing.
  */
 
 export type ExportFormat = 'csv' | 'json';

@@ -16,6 +16,7 @@ export function inspectCsv(result: InspectResult): string {
   for (const sae of result.saes) {
     const labels = new Map<number, string>();
     for (const feature of [...sae.features, ...sae.topFeatures.flat()]) if (feature.label !== undefined) labels.set(feature.index, feature.label);
+    const columns = new Set(sae.features.map((f) => f.index));
     result.tokens.forEach((token, t) => {
       const top = sae.topFeatures[t] ?? [];
       const rank = (feature: number) => {
@@ -24,7 +25,6 @@ export function inspectCsv(result: InspectResult): string {
       };
       const row = (feature: number, activation: number) => [sae.hookName, t, token.text, token.span[0], token.span[1], feature, activation, rank(feature), labels.get(feature) ?? null];
       sae.features.forEach((feature, column) => rows.push(row(feature.index, sae.activations[t][column])));
-      const columns = new Set(sae.features.map((f) => f.index));
       for (const feature of top) if (!columns.has(feature.index)) rows.push(row(feature.index, feature.activation));
     });
   }
